@@ -1,0 +1,1 @@
+"""HTTP API: thin FastAPI entry point over the core services."""

@@ -1,0 +1,1 @@
+"""Health and maintenance checks from the deployment checklist."""

@@ -1,0 +1,1 @@
+"""The `paycrypt` command line."""

@@ -1,0 +1,3 @@
+from paycrypt.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Persistence: table definitions, the database engine and the unit of work."""

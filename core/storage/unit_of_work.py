@@ -1,0 +1,62 @@
+"""The unit of work: one database transaction per command, request or job run.
+
+Nothing is kept unless ``commit()`` is called; leaving the block without it (or with an exception) rolls
+everything back, so a failed command never leaves half-written rows.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.engine import Connection, Engine, RootTransaction
+from sqlalchemy.exc import OperationalError
+
+from paycrypt.core.errors import StorageError
+from paycrypt.core.storage.repositories import AuditLogRepository, ControlStateRepository
+
+
+class UnitOfWork:
+    connection: Connection
+    audit: AuditLogRepository
+    control: ControlStateRepository
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._transaction: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        try:
+            self.connection = self._engine.connect()
+            self._transaction = self.connection.begin()
+        except OperationalError as err:
+            raise StorageError(f"cannot reach the database: {err.orig.__class__.__name__}") from err
+        self.audit = AuditLogRepository(self.connection)
+        self.control = ControlStateRepository(self.connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self._transaction = None
+            self.connection.close()
+
+    def commit(self) -> None:
+        if self._transaction is None or not self._transaction.is_active:
+            raise RuntimeError("commit() outside an open unit of work")
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            self._transaction.rollback()
+
+    @property
+    def dialect(self) -> str:
+        return self.connection.dialect.name

@@ -1,0 +1,1 @@
+"""Streamlit dashboard for on-call engineers and managers."""

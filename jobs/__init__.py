@@ -1,0 +1,1 @@
+"""Scheduled jobs run by APScheduler: backups, maintenance checks."""

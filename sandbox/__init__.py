@@ -1,0 +1,1 @@
+"""A local Stellar network that speaks Horizon."""
