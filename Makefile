@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 	@rm -rf build/typecheck && mkdir -p build/typecheck/paycrypt
 	@for p in $(PACKAGES); do ln -s ../../../$$p build/typecheck/paycrypt/$$p; done
 	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p paycrypt
-	$(BIN)/mypy tests bench
+	MYPYPATH=build/typecheck $(BIN)/mypy tests bench
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

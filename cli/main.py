@@ -52,5 +52,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as err:
         log.debug("unexpected error", exc_info=True)
-        click.echo(f"error [internal_error]: unexpected {type(err).__name__}; run with PAYCRYPT_LOG_LEVEL=DEBUG for details", err=True)
+        hint = "run with PAYCRYPT_LOG_LEVEL=DEBUG for details"
+        click.echo(f"error [internal_error]: unexpected {type(err).__name__}; {hint}", err=True)
         sys.exit(1)

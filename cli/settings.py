@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from paycrypt.cli.context import AppContext
-from paycrypt.core.settings import new_master_key
 from paycrypt.core.secrets import REDACTED
+from paycrypt.core.settings import new_master_key
 
 pass_app = click.make_pass_decorator(AppContext)
 

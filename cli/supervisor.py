@@ -31,9 +31,13 @@ def stack_services(settings: Settings) -> list[Service]:
     horizon = urlparse(settings.horizon_url)
     if settings.stellar_network is StellarNetwork.SANDBOX and horizon.hostname in {"127.0.0.1", "localhost"}:
         port = str(horizon.port or 8000)
-        services.append(Service("sandbox", _paycrypt("sandbox", "--port", port, "--state",
-                                                     str(settings.var_dir / "sandbox-state.json")),
-                                url=settings.horizon_url))
+        services.append(
+            Service(
+                "sandbox",
+                _paycrypt("sandbox", "--port", port, "--state", str(settings.var_dir / "sandbox-state.json")),
+                url=settings.horizon_url,
+            )
+        )
     return services
 
 
@@ -49,7 +53,7 @@ class Supervisor:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             for service in self._services:
-                self._procs[service.name] = subprocess.Popen(service.argv)
+                self._procs[service.name] = subprocess.Popen(service.argv)  # noqa: S603 (argv built by stack_services)
                 where = f" at {service.url}" if service.url else ""
                 self._echo(f"started {service.name}{where} (pid {self._procs[service.name].pid})")
             self._echo("the stack is running; press Ctrl-C to stop it")

@@ -29,7 +29,7 @@ from paycrypt.core.secrets import Secret
 
 log = logging.getLogger(__name__)
 
-SANDBOX_PASSPHRASE: Final = "PayCrypt Sandbox ; 2026"
+SANDBOX_PASSPHRASE: Final = "PayCrypt Sandbox ; 2026"  # noqa: S105 (a public network name)
 SANDBOX_DEFAULT_URL: Final = "http://127.0.0.1:8000"
 MIN_JWT_SECRET_LENGTH: Final = 32
 WEAK_SECRETS: Final = frozenset({"secret", "changeme", "change-me", "password", "jwt_secret", "default"})
@@ -202,10 +202,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     env = src.choice("PAYCRYPT_ENV", Environment, Environment.DEVELOPMENT, str.lower)
     var_dir = Path(src.text("PAYCRYPT_VAR_DIR", "var")).resolve()
     network = src.choice("STELLAR_NETWORK", StellarNetwork, StellarNetwork.SANDBOX, str.upper)
-    horizon_url = _http_url("STELLAR_HORIZON_URL", src.text("STELLAR_HORIZON_URL", network.default_horizon_url))
+    horizon_url = _http_url(
+        "STELLAR_HORIZON_URL", src.text("STELLAR_HORIZON_URL", network.default_horizon_url)
+    )
 
-    database_url = src.secret("DATABASE_URL") or Secret(f"sqlite:///{var_dir / 'paycrypt.db'}")
-    _check_database_url(database_url)
+    database_url = _database_url(src.secret("DATABASE_URL") or Secret(f"sqlite:///{var_dir / 'paycrypt.db'}"))
     redis_url = src.secret("REDIS_URL")
     if redis_url is not None and not redis_url.reveal().startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL: expected a redis://, rediss:// or unix:// URL")
@@ -220,7 +221,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         _refuse_unsafe_production(jwt_secret, master_key, cors_origin, database_url)
     else:
         if jwt_secret is None:
-            jwt_secret = _development_secret(var_dir, "JWT_SECRET", lambda: token_source.token_urlsafe(48), created)
+            jwt_secret = _development_secret(
+                var_dir, "JWT_SECRET", lambda: token_source.token_urlsafe(48), created
+            )
             generated.append("JWT_SECRET")
         if master_key is None:
             master_key = _development_secret(var_dir, "PAYCRYPT_MASTER_KEY", _new_master_key, created)
@@ -232,7 +235,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     log_level = src.text("PAYCRYPT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ConfigError(f"PAYCRYPT_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}")
+        raise ConfigError(
+            f"PAYCRYPT_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}"
+        )
 
     return Settings(
         env=env,
@@ -277,15 +282,29 @@ def _cors_origin(value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_database_url(url: Secret) -> None:
+def _database_url(url: Secret) -> Secret:
+    """Checks the URL; a bare postgresql:// (or postgres://) URL is given the psycopg 3 driver."""
+    raw = url.reveal()
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw.removeprefix("postgres://")
     try:
-        parsed: URL = make_url(url.reveal())
+        parsed: URL = make_url(raw)
     except ArgumentError:
-        raise ConfigError("DATABASE_URL: not a database URL (expected sqlite:///... or postgresql+psycopg://...)") from None
-    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
-        raise ConfigError(f"DATABASE_URL: unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL")
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise ConfigError("DATABASE_URL: PostgreSQL URLs must use the psycopg 3 driver: postgresql+psycopg://...")
+        raise ConfigError(
+            "DATABASE_URL: not a database URL (expected sqlite:///... or postgresql+psycopg://...)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL: unsupported database {backend!r}; use SQLite or PostgreSQL")
+    if backend == "postgresql":
+        if "+" not in parsed.drivername:
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        elif parsed.get_driver_name() != "psycopg":
+            raise ConfigError(
+                "DATABASE_URL: PostgreSQL URLs must use the psycopg 3 driver: postgresql+psycopg://..."
+            )
+        return Secret(parsed.render_as_string(hide_password=False))
+    return Secret(raw)
 
 
 def _check_master_key(key: Secret) -> None:
@@ -307,13 +326,17 @@ def _refuse_unsafe_production(
         raise ConfigError("JWT_SECRET: required in production (or JWT_SECRET_FILE)")
     value = jwt_secret.reveal()
     if len(value) < MIN_JWT_SECRET_LENGTH or value.lower() in WEAK_SECRETS or len(set(value)) < 10:
-        raise ConfigError(f"JWT_SECRET: too weak for production; use at least {MIN_JWT_SECRET_LENGTH} random characters")
+        raise ConfigError(
+            f"JWT_SECRET: too weak for production; use at least {MIN_JWT_SECRET_LENGTH} random characters"
+        )
     if master_key is None:
         raise ConfigError("PAYCRYPT_MASTER_KEY: required in production (or PAYCRYPT_MASTER_KEY_FILE)")
     if cors_origin.strip() == "*":
         raise ConfigError("CORS_ORIGIN: '*' is refused in production; name the dashboard or frontend origin")
     if database_url.reveal().startswith("sqlite"):
-        raise ConfigError("DATABASE_URL: SQLite is for development; production needs postgresql+psycopg://...")
+        raise ConfigError(
+            "DATABASE_URL: SQLite is for development; production needs postgresql+psycopg://..."
+        )
 
 
 def _new_master_key() -> str:

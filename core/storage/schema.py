@@ -72,14 +72,18 @@ def upgrade(engine: Engine, target: str = "head") -> MigrationResult:
     before = status(engine)
     _run(engine, lambda config: command.upgrade(config, target))
     after = current_revision(engine)
-    return MigrationResult(before=before.current, after=after, applied=before.pending if target == "head" else ())
+    return MigrationResult(
+        before=before.current, after=after, applied=before.pending if target == "head" else ()
+    )
 
 
 def rollback(engine: Engine, to: str | None = None) -> MigrationResult:
     """One step back by default; ``to`` names a revision to return to ("base" empties the schema)."""
     before = current_revision(engine)
     if before is None:
-        raise MigrationError("nothing to roll back: the database has no migration applied", code="nothing_to_rollback")
+        raise MigrationError(
+            "nothing to roll back: the database has no migration applied", code="nothing_to_rollback"
+        )
     script = _script()
     if to is not None and to != "base":
         try:
@@ -90,9 +94,13 @@ def rollback(engine: Engine, to: str | None = None) -> MigrationResult:
             raise MigrationError(f"already at {to}", code="nothing_to_rollback")
         ancestors = {rev.revision for rev in script.iterate_revisions(before, "base")}
         if to not in ancestors:
-            raise MigrationError(f"{to} is not older than the current revision {before}", code="not_an_ancestor")
+            raise MigrationError(
+                f"{to} is not older than the current revision {before}", code="not_an_ancestor"
+            )
     target = to or "-1"
-    removed = [rev.revision for rev in script.iterate_revisions(before, to if to not in (None, "base") else "base")]
+    removed = [
+        rev.revision for rev in script.iterate_revisions(before, to if to not in (None, "base") else "base")
+    ]
     if to is None:
         removed = removed[:1]
     _run(engine, lambda config: command.downgrade(config, target))

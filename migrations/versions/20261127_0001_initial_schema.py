@@ -74,7 +74,9 @@ def upgrade() -> None:
 
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), autoincrement=True, nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), autoincrement=True, nullable=False
+        ),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("role", sa.String(32), nullable=True),
