@@ -209,6 +209,7 @@ def test_the_secret_wrapper_cannot_be_pickled_into_a_cache(settings_factory):
         pickle.dumps(settings.jwt_secret)
 
 
-def test_var_dir_is_resolved_to_an_absolute_path(settings_factory, tmp_path):
+def test_var_dir_is_resolved_to_an_absolute_path(settings_factory, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     settings = settings_factory(PAYCRYPT_VAR_DIR="relative-var")
     assert Path(settings.var_dir).is_absolute()
