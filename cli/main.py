@@ -7,10 +7,14 @@ import sys
 
 import click
 
+from paycrypt.cli.accounts import accounts
 from paycrypt.cli.context import AppContext
+from paycrypt.cli.control import pause, resume, status
+from paycrypt.cli.limits import limits
 from paycrypt.cli.migrate import migrate
 from paycrypt.cli.run import run
 from paycrypt.cli.settings import config, keys
+from paycrypt.cli.tags import tags
 from paycrypt.core import __version__
 from paycrypt.core.errors import PayCryptError
 from paycrypt.core.secrets import redact
@@ -28,9 +32,15 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(migrate)
+cli.add_command(pause)
+cli.add_command(resume)
+cli.add_command(status)
+cli.add_command(limits)
 cli.add_command(run)
 cli.add_command(config)
 cli.add_command(keys)
+cli.add_command(accounts)
+cli.add_command(tags)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,8 +24,10 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from paycrypt.core.errors import ConfigError
+from paycrypt.core.errors import ConfigError, ValidationError
+from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.secrets import Secret
+from paycrypt.core.values.amount import parse_stroops
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class Settings:
     redis_url: Secret | None
     master_key: Secret
     log_level: str
+    limits: PaymentLimits
     # Development only: secrets that are throwaways kept under var/secrets, and those created by this load.
     generated_secrets: tuple[str, ...] = field(default=())
     created_secrets: tuple[str, ...] = field(default=())
@@ -154,6 +157,17 @@ class _Source:
             raise ConfigError(f"{name}: expected a whole number, got {raw.strip()!r}") from None
         if not minimum <= value <= maximum:
             raise ConfigError(f"{name}: must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def stroops(self, name: str, default: str) -> int:
+        """An amount given as a decimal string ("12.5"), as stroops; must be more than 0."""
+        raw = self.text(name, default)
+        try:
+            value = parse_stroops(raw, field=name)
+        except ValidationError as err:
+            raise ConfigError(f"{name}: {err.message.removeprefix(name).lstrip(': ')}") from None
+        if value <= 0:
+            raise ConfigError(f"{name}: must be more than 0, got {raw!r}")
         return value
 
     def seconds(self, name: str, default: float, *, maximum: float) -> float:
@@ -240,6 +254,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         )
 
     return Settings(
+        limits=_limits(src),
         env=env,
         var_dir=var_dir,
         stellar_network=network,
@@ -268,6 +283,21 @@ def get_settings() -> Settings:
             settings.var_dir / "secrets",
         )
     return settings
+
+
+def _limits(src: _Source) -> PaymentLimits:
+    limits = PaymentLimits(
+        min_stroops=src.stroops("PAYCRYPT_LIMIT_MIN_AMOUNT", "0.0000001"),
+        max_stroops=src.stroops("PAYCRYPT_LIMIT_MAX_AMOUNT", "10000"),
+        tag_daily_stroops=src.stroops("PAYCRYPT_LIMIT_TAG_DAILY_AMOUNT", "50000"),
+        tag_daily_count=src.integer("PAYCRYPT_LIMIT_TAG_DAILY_COUNT", 1000, minimum=1, maximum=10_000_000),
+        global_daily_stroops=src.stroops("PAYCRYPT_LIMIT_GLOBAL_DAILY_AMOUNT", "1000000"),
+    )
+    if limits.min_stroops > limits.max_stroops:
+        raise ConfigError("PAYCRYPT_LIMIT_MIN_AMOUNT: larger than PAYCRYPT_LIMIT_MAX_AMOUNT")
+    if limits.max_stroops > limits.global_daily_stroops:
+        raise ConfigError("PAYCRYPT_LIMIT_MAX_AMOUNT: larger than PAYCRYPT_LIMIT_GLOBAL_DAILY_AMOUNT")
+    return limits
 
 
 def _http_url(name: str, value: str) -> str:

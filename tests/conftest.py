@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -121,3 +123,18 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     }
     env.update(PAYCRYPT_VAR_DIR=str(tmp_path / "var"), PAYCRYPT_ENV_FILE=str(tmp_path / "no.env"))
     return env
+
+
+PAYCRYPT = str(Path(sys.executable).with_name("paycrypt"))
+
+
+def run_paycrypt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the installed `paycrypt` command as an operator would."""
+    return subprocess.run(
+        [PAYCRYPT, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def paycrypt() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_paycrypt

@@ -18,7 +18,7 @@ def paycrypt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 
 @pytest.mark.parametrize("empty_database_url", ["sqlite", "postgresql"], indirect=True)
-def test_migrate_up_status_and_rollback_say_what_they_did(cli_env, empty_database_url):
+def test_migrate_up_status_and_rollback_say_what_they_did(paycrypt, cli_env, empty_database_url):
     env = {**cli_env, "DATABASE_URL": empty_database_url}
 
     behind = paycrypt(env, "migrate", "status")
@@ -63,7 +63,7 @@ def test_migrate_up_status_and_rollback_say_what_they_did(cli_env, empty_databas
         ["run", "--help"],
     ],
 )
-def test_every_command_has_help(cli_env, args):
+def test_every_command_has_help(paycrypt, cli_env, args):
     result = paycrypt(cli_env, *args)
     assert result.returncode == 0
     assert "Usage: paycrypt" in result.stdout
@@ -82,21 +82,21 @@ def test_every_command_has_help(cli_env, args):
         ({}, ["migrate", "sideways"], "No such command 'sideways'"),
     ],
 )
-def test_errors_are_one_clear_line_and_a_non_zero_exit(cli_env, env_change, args, expected):
+def test_errors_are_one_clear_line_and_a_non_zero_exit(paycrypt, cli_env, env_change, args, expected):
     result = paycrypt({**cli_env, **env_change}, *args)
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_a_database_password_never_reaches_the_output(cli_env):
+def test_a_database_password_never_reaches_the_output(paycrypt, cli_env):
     env = {**cli_env, "DATABASE_URL": "postgresql+psycopg://pay:s3cret-pw-xyz@127.0.0.1:1/none"}
     result = paycrypt(env, "migrate", "status")
     assert result.returncode == 1
     assert "s3cret-pw-xyz" not in result.stdout + result.stderr
 
 
-def test_config_show_lists_settings_without_secrets(cli_env, tmp_path):
+def test_config_show_lists_settings_without_secrets(paycrypt, cli_env, tmp_path):
     env = {**cli_env, "JWT_SECRET": "operator-jwt-secret-value-0123456789abcdef"}
     result = paycrypt(env, "config", "show")
     assert result.returncode == 0

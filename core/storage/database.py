@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "paycrypt.read_only"  # Connection.info flag set by a read-only unit of work
 
 
 def make_engine(database_url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> Engine:
@@ -46,4 +47,5 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE: two writers serialise at the start of the unit of work instead of one failing
     # half-way with "database is locked", which makes read-check-write sequences (limits) atomic.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only unit of work takes no write lock, so readers never wait on each other (WAL).
+    connection.exec_driver_sql("BEGIN" if connection.info.get(READ_ONLY) else "BEGIN IMMEDIATE")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -49,6 +50,18 @@ stellar_tags = Table(
     Index("ix_stellar_tags_account_id", "account_id"),
 )
 
+# Signing seeds PayCrypt holds, one per account, encrypted (Fernet) with PAYCRYPT_MASTER_KEY; never plain.
+# master_key_id is a fingerprint of the key that sealed the row, so a rotation can find what to re-seal.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(56), nullable=False, unique=True),
+    Column("sealed_seed", Text, nullable=False),
+    Column("master_key_id", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # Every payment PayCrypt handles, from the request to its final ledger outcome. Money in stroops.
 transactions = Table(
     "transactions",
@@ -77,12 +90,46 @@ transactions = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("submitted_at", UTCDateTime, nullable=True),
     Column("completed_at", UTCDateTime, nullable=True),
+    Column("operation", String(16), nullable=False, server_default="payment"),  # payment | create_account
+    Column("request_hash", String(64), nullable=False, server_default=""),  # same key, other body: 409
+    Column("limit_day", String(10), nullable=True),  # the UTC day its amount counts against
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_time", UTCDateTime, nullable=True),  # the envelope's upper time bound
+    Column("lease_owner", String(64), nullable=True),  # the worker holding it, until lease_until
+    Column("lease_until", UTCDateTime, nullable=True),
     CheckConstraint("amount_stroops > 0", name="amount_positive"),
     Index("uq_transactions_idempotency_key", "idempotency_key", unique=True),
     Index("ix_transactions_source_tag_created_at", "source_tag", "created_at"),
     Index("ix_transactions_destination_tag_created_at", "destination_tag", "created_at"),
     Index("ix_transactions_status_created_at", "status", "created_at"),
     Index("ix_transactions_tx_hash", "tx_hash"),
+)
+
+# Every state a payment went through, with its time: history and latency are read from here.
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "payment_id",
+        String(36),
+        ForeignKey("transactions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("status", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", JSON, nullable=True),
+    Index("ix_payment_events_payment_id_at", "payment_id", "at"),
+)
+
+# Today's use of the daily limits, one row per UTC day and scope ("tag:<tag>" or "global").
+limit_usage = Table(
+    "limit_usage",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("scope", String(40), primary_key=True),
+    Column("amount_stroops", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
 )
 
 # Who did what, when and why: every control action (pause, resume, rollback, sign-off, alert ack).

@@ -13,26 +13,38 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import OperationalError
 
 from paycrypt.core.errors import StorageError
+from paycrypt.core.payments.repository import PaymentRepository
+from paycrypt.core.storage.database import READ_ONLY
 from paycrypt.core.storage.repositories import AuditLogRepository, ControlStateRepository
+from paycrypt.core.storage.signing_key_repository import SigningKeyRepository
+from paycrypt.core.storage.tag_repository import TagRepository
 
 
 class UnitOfWork:
     connection: Connection
     audit: AuditLogRepository
     control: ControlStateRepository
+    payments: PaymentRepository
+    tags: TagRepository
+    signing_keys: SigningKeyRepository
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, read_only: bool = False):
         self._engine = engine
+        self._read_only = read_only
         self._transaction: RootTransaction | None = None
 
     def __enter__(self) -> Self:
         try:
             self.connection = self._engine.connect()
+            self.connection.info[READ_ONLY] = self._read_only
             self._transaction = self.connection.begin()
         except OperationalError as err:
             raise StorageError(f"cannot reach the database: {err.orig.__class__.__name__}") from err
         self.audit = AuditLogRepository(self.connection)
         self.control = ControlStateRepository(self.connection)
+        self.payments = PaymentRepository(self.connection)
+        self.tags = TagRepository(self.connection)
+        self.signing_keys = SigningKeyRepository(self.connection)
         return self
 
     def __exit__(

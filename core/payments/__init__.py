@@ -1,0 +1,1 @@
+"""Payments: accept a request, sign it, submit it safely, and keep its history."""

@@ -1,0 +1,223 @@
+"""Accepting a payment request: validate everything, check limits and funds, store it once.
+
+Nothing is stored unless every check passes; the same idempotency key always returns the same payment.
+Network calls (federation, Horizon) happen before the unit of work opens: a slow Horizon never holds a lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from paycrypt.core.control import is_paused
+from paycrypt.core.destinations import Destination, resolve_destination
+from paycrypt.core.errors import ConflictError, NotFoundError, PayCryptError, ValidationError
+from paycrypt.core.horizon import AccountNotFound, AccountState
+from paycrypt.core.limits import reserve_daily_usage
+from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments.balances import spendable
+from paycrypt.core.payments.engine import PaymentEngine
+from paycrypt.core.payments.fees import quote_fee
+from paycrypt.core.payments.model import Payment
+from paycrypt.core.tags import get_tag
+from paycrypt.core.values import Amount, Asset, Memo, format_stroops
+
+log = logging.getLogger(__name__)
+
+_KEY = re.compile(r"[A-Za-z0-9_.:\-]{1,255}", re.ASCII)
+
+
+class InsufficientFunds(PayCryptError):
+    code = "insufficient_balance"
+
+
+@dataclass(frozen=True)
+class SendPayment:
+    """A request to pay, as a client or operator gives it: every field still raw text."""
+
+    source: str
+    destination: str
+    amount: str
+    asset: str = "native"
+    memo: str | None = None
+    memo_type: str | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        body = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Accepted:
+    payment: Payment
+    created: bool  # False when the idempotency key named an existing payment
+
+
+def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
+    key = _idempotency_key(command.idempotency_key)
+    fingerprint = command.fingerprint()
+    existing = _existing(engine, key, fingerprint)
+    if existing is not None:
+        return Accepted(existing, created=False)
+
+    amount = Amount.parse(command.amount)
+    asset = Asset.parse(command.asset)
+    requested_memo = Memo.parse(command.memo, command.memo_type)
+    engine.policy.limits.check_amount(amount.stroops)
+    with engine.uow_factory() as uow:  # read-only lookups, no lock held across the network calls below
+        source = get_tag(command.source, uow=uow)
+    destination = _destination(engine, command.destination)
+    memo = _memo(requested_memo, destination)
+    if destination.account.address == source.account.address and memo == source.memo:
+        raise ValidationError("a payment to oneself is not allowed", code="self_payment", field="to")
+
+    source_state = _load_source(engine, source.account.account_id)
+    operation = _operation(engine, destination, asset, amount)
+    ledger = engine.latest_ledger()
+    fee = quote_fee(engine.fee_stats(), operations=1, max_per_operation=engine.policy.max_fee_per_operation)
+    available = spendable(source_state, asset, base_reserve=ledger.base_reserve, fee=fee.total)
+    if available < amount.stroops:
+        raise InsufficientFunds(
+            f"{source.tag} can spend {format_stroops(available)} of {asset} now "
+            f"(after its reserve and a fee of {format_stroops(fee.total)}), less than {amount}"
+        )
+
+    now = engine.clock()
+    payment_id = str(uuid.uuid4())
+    values: dict[str, object] = {
+        "id": payment_id,
+        "idempotency_key": key,
+        "request_hash": fingerprint,
+        "operation": operation,
+        "source_tag": source.tag.value,
+        "source_account": source.account.account_id,
+        "destination": command.destination.strip(),
+        "destination_tag": destination.tag.value if destination.tag else None,
+        "destination_account": destination.account.address,
+        "asset_code": asset.code,
+        "asset_issuer": asset.issuer,
+        "amount_stroops": amount.stroops,
+        "fee_stroops": fee.total,
+        "memo_type": memo.stored_type,
+        "memo": memo.value,
+        "limit_day": now.date().isoformat(),
+        "created_at": now,
+    }
+    try:
+        with engine.uow_factory() as uow:
+            paused = is_paused(uow)
+            values["status"] = (PaymentStatus.HELD if paused else PaymentStatus.RECEIVED).value
+            reserve_daily_usage(uow, engine.policy.limits, source.tag.value, amount.stroops, now.date())
+            uow.payments.add(values, detail={"reason": "payments are paused"} if paused else None)
+            uow.commit()
+    except IntegrityError:
+        # The same key raced in from another request and won: answer with that payment.
+        existing = _existing(engine, key, fingerprint)
+        if existing is None:
+            raise
+        return Accepted(existing, created=False)
+    with engine.uow_factory() as uow:
+        payment = uow.payments.get(payment_id)
+    assert payment is not None
+    log.info(
+        "accepted payment %s: %s %s from %s to %s",
+        payment.id,
+        payment.amount,
+        asset,
+        source.tag,
+        payment.destination,
+    )
+    return Accepted(payment, created=True)
+
+
+def _idempotency_key(key: str | None) -> str:
+    if key is None:
+        return f"auto:{uuid.uuid4()}"
+    if not _KEY.fullmatch(key):
+        raise ValidationError(
+            "idempotency key: 1-255 characters of letters, digits, '_', '.', ':' or '-'",
+            code="idempotency_key_invalid",
+            field="idempotency_key",
+        )
+    return key
+
+
+def _existing(engine: PaymentEngine, key: str, fingerprint: str) -> Payment | None:
+    with engine.uow_factory() as uow:
+        payment = uow.payments.by_idempotency_key(key)
+    if payment is not None and payment.request_hash != fingerprint:
+        raise ConflictError(
+            "this idempotency key was used for a different payment", code="idempotency_key_reused"
+        )
+    return payment
+
+
+def _destination(engine: PaymentEngine, text: str) -> Destination:
+    with engine.uow_factory() as uow:
+        return resolve_destination(
+            text, uow=uow, federation=engine.federation, own_domain=engine.policy.own_federation_domain
+        )
+
+
+def _memo(requested: Memo, destination: Destination) -> Memo:
+    if destination.memo.is_none:
+        return requested
+    if requested.is_none or requested == destination.memo:
+        return destination.memo
+    raise ValidationError(
+        f"{destination.tag or destination.account.address} needs memo {destination.memo}; "
+        f"a different memo ({requested}) was given",
+        code="memo_conflict",
+        field="memo",
+    )
+
+
+def _load_source(engine: PaymentEngine, account_id: str) -> AccountState:
+    try:
+        return engine.horizon.load_account(account_id)
+    except AccountNotFound:
+        raise NotFoundError(
+            f"the source account {account_id} is not on the ledger yet (fund it first)",
+            code="source_account_missing",
+        ) from None
+
+
+def _operation(engine: PaymentEngine, destination: Destination, asset: Asset, amount: Amount) -> str:
+    """ "payment", or "create_account" when the destination does not exist and the amount can create it."""
+    try:
+        state = engine.horizon.load_account(destination.account.account_id)
+    except AccountNotFound:
+        reserve = engine.latest_ledger().base_reserve
+        needed = 2 * reserve
+        if not asset.is_native:
+            raise ValidationError(
+                f"the destination account does not exist; only a native payment of at least "
+                f"{format_stroops(needed)} can create it",
+                code="destination_missing",
+                field="to",
+            ) from None
+        if destination.account.is_muxed:
+            raise ValidationError(
+                "the destination account does not exist, and a muxed address cannot create it",
+                code="destination_missing",
+                field="to",
+            ) from None
+        if amount.stroops < needed:
+            raise ValidationError(
+                f"the destination does not exist; creating it takes at least {format_stroops(needed)}",
+                code="destination_missing",
+                field="amount",
+            ) from None
+        return "create_account"
+    if not asset.is_native and state.balance_of(asset) is None:
+        raise ValidationError(
+            f"the destination has no trustline for {asset}", code="destination_no_trust", field="asset"
+        )
+    return "payment"

@@ -1,0 +1,32 @@
+"""Builds the Stellar transaction for a payment with stellar-sdk: time-bounded, one operation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from stellar_sdk import Account, TransactionBuilder, TransactionEnvelope
+
+from paycrypt.core.payments.model import Payment
+from paycrypt.core.values import format_stroops
+
+
+def build_envelope(
+    payment: Payment, *, sequence: int, passphrase: str, fee_per_operation: int, max_time: datetime
+) -> TransactionEnvelope:
+    """The unsigned envelope: source's next sequence, time bounds (0, max_time), memo, one operation."""
+    builder = TransactionBuilder(
+        source_account=Account(payment.source_account, sequence),
+        network_passphrase=passphrase,
+        base_fee=fee_per_operation,
+    )
+    builder.add_time_bounds(0, int(max_time.timestamp()))
+    if not payment.memo.is_none:
+        builder.add_memo(payment.memo.to_sdk())
+    amount = format_stroops(payment.amount_stroops)
+    if payment.operation == "create_account":
+        builder.append_create_account_op(destination=payment.destination_account, starting_balance=amount)
+    else:
+        builder.append_payment_op(
+            destination=payment.destination_account, asset=payment.asset.to_sdk(), amount=amount
+        )
+    return builder.build()

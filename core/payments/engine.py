@@ -1,0 +1,72 @@
+"""The collaborators every payment service needs, wired once by bootstrap (or by a test)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from paycrypt.core.federation import FederationPort
+from paycrypt.core.horizon import HorizonPort, LedgerInfo
+from paycrypt.core.limits import PaymentLimits
+from paycrypt.core.payments.fees import FeeStats
+from paycrypt.core.storage.types import utcnow
+from paycrypt.core.storage.unit_of_work import UnitOfWork
+from paycrypt.core.vault import KeyVault
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """How payments are sent: limits, fee cap and time windows."""
+
+    limits: PaymentLimits
+    network_passphrase: str
+    max_fee_per_operation: int = 100_000  # stroops; 0.01 XLM
+    tx_timeout_seconds: int = 60  # upper time bound of an envelope sent at once
+    cosign_window_seconds: int = 3600  # how long a payment may wait for co-signers
+    max_attempts: int = 3  # envelopes built for one payment before it is declared expired
+    own_federation_domain: str | None = None
+
+
+class _Ttl:
+    """Caches one slow, rarely-changing answer (fee stats, latest ledger) for a few seconds."""
+
+    def __init__(self, seconds: float):
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._value: object = None
+        self._until = 0.0
+
+    def get(self, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            if self._value is not None and now < self._until:
+                return self._value  # type: ignore[return-value]
+        value = load()
+        with self._lock:
+            self._value, self._until = value, now + self._seconds
+        return value
+
+
+@dataclass
+class PaymentEngine:
+    uow_factory: Callable[[], UnitOfWork]
+    horizon: HorizonPort
+    vault: KeyVault
+    policy: PaymentPolicy
+    federation: FederationPort | None = None
+    clock: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    _fees: _Ttl = field(default_factory=lambda: _Ttl(2.0))
+    _ledger: _Ttl = field(default_factory=lambda: _Ttl(1.0))
+
+    def fee_stats(self) -> FeeStats:
+        return self._fees.get(self.horizon.fee_stats)
+
+    def latest_ledger(self) -> LedgerInfo:
+        return self._ledger.get(self.horizon.latest_ledger)

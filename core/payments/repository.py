@@ -1,0 +1,175 @@
+"""Payments and their events in the database; every method works inside a unit of work's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments.model import Payment, PaymentEvent
+from paycrypt.core.storage.tables import payment_events, transactions
+from paycrypt.core.storage.types import utcnow
+from paycrypt.core.values import Asset, Memo
+
+t = transactions
+
+
+class PaymentRepository:
+    def __init__(self, connection: Connection):
+        self._conn = connection
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        query = select(t).where(t.c.id == payment_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
+        return to_payment(row._mapping) if row is not None else None
+
+    def by_idempotency_key(self, key: str) -> Payment | None:
+        row = self._conn.execute(select(t).where(t.c.idempotency_key == key)).first()
+        return to_payment(row._mapping) if row is not None else None
+
+    def events(self, payment_id: str) -> list[PaymentEvent]:
+        rows = self._conn.execute(
+            select(payment_events.c.status, payment_events.c.at, payment_events.c.detail)
+            .where(payment_events.c.payment_id == payment_id)
+            .order_by(payment_events.c.at, payment_events.c.id)
+        )
+        return [PaymentEvent(status=PaymentStatus(r.status), at=r.at, detail=r.detail) for r in rows]
+
+    # --- writing ---------------------------------------------------------------------------------------
+
+    def add(self, values: Mapping[str, Any], *, detail: dict[str, Any] | None = None) -> None:
+        now = values["created_at"]
+        self._conn.execute(insert(t).values(**values, updated_at=now))
+        self._conn.execute(
+            insert(payment_events).values(payment_id=values["id"], status=PaymentStatus.RECEIVED, at=now)
+        )
+        if values["status"] != PaymentStatus.RECEIVED:
+            self._event(values["id"], values["status"], now, detail)
+
+    def move(
+        self,
+        payment_id: str,
+        status: PaymentStatus,
+        *,
+        expected: Iterable[PaymentStatus] | None = None,
+        lease_owner: str | None = None,
+        lease_owner_reset: bool = False,
+        detail: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Moves a payment to ``status`` (and records the event) only if it is still in an expected state
+        and, when ``lease_owner`` is given, still leased to that worker. False when someone else moved it.
+        ``lease_owner_reset`` frees the lease in the same write."""
+        now = utcnow()
+        if lease_owner_reset:
+            fields.update(lease_owner=None, lease_until=None)
+        conditions = [t.c.id == payment_id]
+        if expected is not None:
+            conditions.append(t.c.status.in_([s.value for s in expected]))
+        if lease_owner is not None:
+            conditions.append(t.c.lease_owner == lease_owner)
+        if status.is_terminal:
+            fields.setdefault("completed_at", now)
+        changed = self._conn.execute(
+            update(t).where(and_(*conditions)).values(status=status.value, updated_at=now, **fields)
+        ).rowcount
+        if changed != 1:
+            return False
+        self._event(payment_id, status, now, detail)
+        return True
+
+    def _event(
+        self, payment_id: str, status: PaymentStatus, at: datetime, detail: dict[str, Any] | None
+    ) -> None:
+        self._conn.execute(
+            insert(payment_events).values(payment_id=payment_id, status=status.value, at=at, detail=detail)
+        )
+
+    # --- claiming work ---------------------------------------------------------------------------------
+
+    def claim(
+        self,
+        owner: str,
+        statuses: Iterable[PaymentStatus],
+        *,
+        lease: timedelta,
+        limit: int,
+        only_id: str | None = None,
+    ) -> list[Payment]:
+        """Leases up to ``limit`` payments in ``statuses`` whose lease is free or expired, oldest first.
+
+        PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait on each other's rows.
+        SQLite: the unit of work already holds the write lock (BEGIN IMMEDIATE), so one worker at a time.
+        """
+        now = utcnow()
+        free = or_(t.c.lease_until.is_(None), t.c.lease_until < now)
+        query = (
+            select(t.c.id)
+            .where(t.c.status.in_([s.value for s in statuses]), free)
+            .order_by(t.c.created_at)
+            .limit(limit)
+        )
+        if only_id is not None:
+            query = query.where(t.c.id == only_id)
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._conn.execute(query).scalars())
+        if not ids:
+            return []
+        self._conn.execute(
+            update(t)
+            .where(t.c.id.in_(ids))
+            .values(lease_owner=owner, lease_until=now + lease, updated_at=now)
+        )
+        rows = self._conn.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.created_at))
+        return [to_payment(row._mapping) for row in rows]
+
+    def release(self, payment_id: str, owner: str, *, retry_after: timedelta = timedelta(seconds=1)) -> None:
+        """Gives the payment back; no worker takes it again before ``retry_after`` (no hot retry loop)."""
+        self._conn.execute(
+            update(t)
+            .where(t.c.id == payment_id, t.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=utcnow() + retry_after)
+        )
+
+
+def to_payment(row: RowMapping) -> Payment:
+    asset = Asset(code=row["asset_code"], issuer=row["asset_issuer"]) if row["asset_code"] else Asset.native()
+    memo = Memo.parse(row["memo"], row["memo_type"]) if row["memo_type"] else Memo.none()
+    return Payment(
+        id=row["id"],
+        idempotency_key=row["idempotency_key"],
+        status=PaymentStatus(row["status"]),
+        operation=row["operation"],
+        source_tag=row["source_tag"],
+        source_account=row["source_account"],
+        destination=row["destination"],
+        destination_tag=row["destination_tag"],
+        destination_account=row["destination_account"],
+        asset=asset,
+        amount_stroops=row["amount_stroops"],
+        memo=memo,
+        fee_stroops=row["fee_stroops"],
+        tx_hash=row["tx_hash"],
+        envelope_xdr=row["envelope_xdr"],
+        ledger=row["ledger"],
+        result_codes=row["result_codes"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        request_hash=row["request_hash"],
+        limit_day=row["limit_day"],
+        attempts=row["attempts"],
+        max_time=row["max_time"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        completed_at=row["completed_at"],
+    )

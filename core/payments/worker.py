@@ -1,0 +1,321 @@
+"""The worker: claims accepted payments, signs them, submits them safely and records the outcome.
+
+Several workers may run at once: each claims payments under a lease (FOR UPDATE SKIP LOCKED on
+PostgreSQL). A payment whose worker died keeps its stored envelope; once the lease expires another worker
+resubmits that same envelope or settles it by its hash, so a crash at any point never pays twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from paycrypt.core.control import is_paused
+from paycrypt.core.errors import PayCryptError
+from paycrypt.core.horizon import AccountNotFound, HorizonError
+from paycrypt.core.limits import release_daily_usage
+from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments import metrics
+from paycrypt.core.payments.balances import spendable
+from paycrypt.core.payments.builder import build_envelope
+from paycrypt.core.payments.engine import PaymentEngine
+from paycrypt.core.payments.fees import quote_fee
+from paycrypt.core.payments.model import Payment
+from paycrypt.core.payments.signing import needed_weight, plan_signatures
+from paycrypt.core.payments.submission import Outcome, submit_until_final
+from paycrypt.core.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+S = PaymentStatus
+NEW = (S.RECEIVED, S.HELD)
+IN_FLIGHT = (S.SIGNED, S.SUBMITTED)
+
+
+class PaymentWorker:
+    def __init__(self, engine: PaymentEngine, *, lease_seconds: float = 60.0, name: str | None = None):
+        self.engine = engine
+        self.lease = timedelta(seconds=lease_seconds)
+        self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    # --- the loop --------------------------------------------------------------------------------------
+
+    def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
+        log.info("worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except PayCryptError as err:
+                log.warning("worker pass failed: [%s] %s", err.code, err.message)
+                busy = 0
+            if not busy:
+                stop.wait(idle_seconds)
+        log.info("worker %s stopped", self.owner)
+
+    def run_once(self, limit: int = 20) -> int:
+        """One pass: in-flight payments first, then new ones unless paused. Returns how many it handled."""
+        handled = 0
+        for payment in self._claim((*IN_FLIGHT, S.AWAITING_SIGNATURES), limit, respect_pause=False):
+            self.process(payment)
+            handled += 1
+        for payment in self._claim(NEW, limit, respect_pause=True):
+            self.process(payment)
+            handled += 1
+        return handled
+
+    def process_by_id(self, payment_id: str) -> Payment | None:
+        """Claims and processes one payment now (``paycrypt pay --wait``); None if it is not claimable."""
+        with self.engine.uow_factory() as uow:
+            payment = uow.payments.get(payment_id, for_update=True)
+            if payment is None or payment.status.is_terminal:
+                return payment
+            if payment.status in NEW and is_paused(uow):
+                return payment
+            claimed = uow.payments.claim(
+                self.owner, [payment.status], lease=self.lease, limit=1, only_id=payment_id
+            )
+            uow.commit()
+        if claimed:
+            self.process(claimed[0])
+        with self.engine.uow_factory() as uow:
+            return uow.payments.get(payment_id)
+
+    def _claim(self, statuses: tuple[S, ...], limit: int, *, respect_pause: bool) -> list[Payment]:
+        with self.engine.uow_factory() as uow:
+            # The pause switch is read in the same transaction that claims, and an unreadable switch
+            # counts as paused.
+            if respect_pause and is_paused(uow):
+                return []
+            claimed = uow.payments.claim(self.owner, statuses, lease=self.lease, limit=limit)
+            uow.commit()
+        return claimed
+
+    # --- one payment -----------------------------------------------------------------------------------
+
+    def process(self, payment: Payment) -> None:
+        try:
+            if payment.status in NEW:
+                self._sign_and_send(payment)
+            elif payment.status is S.AWAITING_SIGNATURES:
+                self._expire_if_too_late(payment)
+            else:
+                self._send(payment)
+        except HorizonError as err:
+            # Horizon unreachable before anything was sent: leave the payment as it is for the next pass.
+            metrics.horizon_errors.labels(code=err.code).inc()
+            log.warning("payment %s: %s; will retry", payment.id, err.message)
+            self._release(payment)
+
+    def _sign_and_send(self, payment: Payment) -> None:
+        engine = self.engine
+        try:
+            source = engine.horizon.load_account(payment.source_account)
+        except AccountNotFound:
+            self._finish(
+                payment, S.FAILED, code="source_account_missing", message="the source account is gone"
+            )
+            return
+        ledger = engine.latest_ledger()
+        fee = quote_fee(
+            engine.fee_stats(), operations=1, max_per_operation=engine.policy.max_fee_per_operation
+        )
+        if (
+            spendable(source, payment.asset, base_reserve=ledger.base_reserve, fee=fee.total)
+            < payment.amount_stroops
+        ):
+            self._finish(
+                payment, S.FAILED, code="insufficient_balance", message="not enough to spend when signing"
+            )
+            return
+
+        needed = max(needed_weight(source, threshold="low"), needed_weight(source, threshold="medium"))
+        with engine.uow_factory() as uow:
+            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
+        plan = plan_signatures(source, needed, held)
+        window = engine.policy.tx_timeout_seconds if plan.complete else engine.policy.cosign_window_seconds
+        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=window)
+        envelope = build_envelope(
+            payment,
+            sequence=source.sequence,
+            passphrase=engine.policy.network_passphrase,
+            fee_per_operation=fee.per_operation,
+            max_time=max_time,
+        )
+        with engine.uow_factory() as uow:
+            for signer in plan.signers:
+                engine.vault.sign(uow.signing_keys, envelope, signer)
+        tx_hash = envelope.hash_hex()
+        stored: dict[str, Any] = {
+            "envelope_xdr": envelope.to_xdr(),
+            "tx_hash": tx_hash,
+            "fee_stroops": fee.total,
+            "max_time": max_time,
+            "attempts": payment.attempts + 1,
+        }
+        # Envelope and hash are stored before the first POST: after a crash, the same envelope is resent.
+        with engine.uow_factory() as uow:
+            if not plan.complete:
+                moved = uow.payments.move(
+                    payment.id,
+                    S.AWAITING_SIGNATURES,
+                    expected=NEW,
+                    lease_owner=self.owner,
+                    detail={"needed_weight": plan.needed, "signed_weight": plan.weight},
+                    lease_owner_reset=True,
+                    **stored,
+                )
+                uow.commit()
+                if moved:
+                    log.info(
+                        "payment %s waits for co-signers (%d of %d)", payment.id, plan.weight, plan.needed
+                    )
+                return
+            moved = uow.payments.move(payment.id, S.SIGNED, expected=NEW, lease_owner=self.owner, **stored)
+            moved = moved and uow.payments.move(
+                payment.id,
+                S.SUBMITTED,
+                expected=(S.SIGNED,),
+                lease_owner=self.owner,
+                submitted_at=engine.clock(),
+                detail={"hash": tx_hash},
+            )
+            if not moved:
+                return  # another worker or a control action took it; it is theirs now
+            uow.commit()
+        with engine.uow_factory() as uow:
+            current = uow.payments.get(payment.id)
+        assert current is not None
+        self._send(current)
+
+    def _send(self, payment: Payment) -> None:
+        if payment.status is S.SIGNED:
+            with self.engine.uow_factory() as uow:
+                # A fully co-signed payment: submitted only while payments are running.
+                if is_paused(uow) or not uow.payments.move(
+                    payment.id,
+                    S.SUBMITTED,
+                    expected=(S.SIGNED,),
+                    lease_owner=self.owner,
+                    submitted_at=self.engine.clock(),
+                ):
+                    uow.rollback()
+                    self._release(payment)
+                    return
+                uow.commit()
+        assert payment.envelope_xdr and payment.tx_hash and payment.max_time
+        started = self.engine.clock()
+        lease_end = started + self.lease * 0.8
+        outcome = submit_until_final(
+            self.engine.horizon,
+            envelope_xdr=payment.envelope_xdr,
+            tx_hash=payment.tx_hash,
+            max_time=payment.max_time,
+            sleep=self.engine.sleep,
+            deadline=lambda: self.engine.clock() >= lease_end,
+            on_retry=lambda code: metrics.retries.labels(code=code).inc(),
+        )
+        self._record(payment, outcome)
+
+    def _record(self, payment: Payment, outcome: Outcome) -> None:
+        fields: dict[str, Any] = {"result_codes": outcome.result_codes or None}
+        if outcome.fee_charged is not None:
+            fields["fee_stroops"] = outcome.fee_charged
+        if outcome.kind == "succeeded":
+            self._finish(payment, S.SUCCEEDED, ledger=outcome.ledger, **fields)
+            if payment.submitted_at is not None:
+                latency = (self.engine.clock() - payment.submitted_at).total_seconds()
+                metrics.submission_latency.observe(max(latency, 0.0))
+        elif outcome.kind == "failed":
+            self._finish(
+                payment,
+                S.FAILED,
+                code=outcome.error_code,
+                message=outcome.message or "the ledger refused it",
+                ledger=outcome.ledger,
+                **fields,
+            )
+        elif outcome.kind == "dead":
+            self._rebuild_or_expire(payment, outcome)
+        else:
+            log.info(
+                "payment %s still unconfirmed (%s); the next pass settles it", payment.id, outcome.error_code
+            )
+            self._release(payment)
+
+    def _rebuild_or_expire(self, payment: Payment, outcome: Outcome) -> None:
+        """The envelope can provably never apply: build a new one, up to max_attempts, else expire."""
+        if payment.attempts >= self.engine.policy.max_attempts:
+            self._finish(
+                payment,
+                S.EXPIRED,
+                code=outcome.error_code or "expired",
+                message="the ledger never took the payment",
+                result_codes=outcome.result_codes or None,
+            )
+            return
+        with self.engine.uow_factory() as uow:
+            uow.payments.move(
+                payment.id,
+                S.RECEIVED,
+                expected=(payment.status,),
+                lease_owner=self.owner,
+                detail={"rebuild_after": outcome.error_code, "old_hash": payment.tx_hash},
+                envelope_xdr=None,
+                tx_hash=None,
+                lease_owner_reset=True,
+            )
+            uow.commit()
+
+    def _expire_if_too_late(self, payment: Payment) -> None:
+        if payment.max_time is not None and self.engine.latest_ledger().closed_at > payment.max_time:
+            self._finish(
+                payment, S.EXPIRED, code="cosign_window_passed", message="co-signers did not sign in time"
+            )
+        else:
+            self._release(payment)
+
+    # --- bookkeeping -----------------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        payment: Payment,
+        status: S,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        **fields: Any,
+    ) -> None:
+        with self.engine.uow_factory() as uow:
+            moved = uow.payments.move(
+                payment.id,
+                status,
+                expected=(payment.status,),
+                lease_owner=self.owner,
+                error_code=code,
+                error_message=message,
+                lease_owner_reset=True,
+                **fields,
+            )
+            if moved and status in (S.FAILED, S.EXPIRED):
+                _give_back_limits(uow, payment)
+            uow.commit()
+        if moved:
+            metrics.payments.labels(outcome=status.value).inc()
+            log.info("payment %s %s%s", payment.id, status.value, f" [{code}]" if code else "")
+
+    def _release(self, payment: Payment) -> None:
+        with self.engine.uow_factory() as uow:
+            uow.payments.release(payment.id, self.owner)
+            uow.commit()
+
+
+def _give_back_limits(uow: UnitOfWork, payment: Payment) -> None:
+    if payment.source_tag and payment.limit_day:
+        release_daily_usage(
+            uow, payment.source_tag, payment.amount_stroops, date.fromisoformat(payment.limit_day)
+        )

@@ -1,0 +1,78 @@
+"""Tags in the stellar_tags table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from paycrypt.core.errors import ConflictError
+from paycrypt.core.records import TagRecord
+from paycrypt.core.storage.tables import stellar_tags
+from paycrypt.core.storage.types import utcnow
+from paycrypt.core.values import AccountAddress, Memo, Tag
+
+
+class TagRepository:
+    def __init__(self, connection: Connection):
+        self._conn = connection
+
+    def add(self, record: TagRecord) -> None:
+        """Inserts the tag; a duplicate raises ConflictError ``tag_exists`` even when two writers race.
+
+        The insert runs in a savepoint so that, on PostgreSQL, the refused row does not poison the rest of
+        the unit of work.
+        """
+        values = {
+            "tag": record.tag.value,
+            "account_id": record.account.address,
+            "memo_type": record.memo.stored_type,
+            "memo": record.memo.value,
+            "custodial": record.custodial,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(stellar_tags).values(**values))
+        except IntegrityError as err:
+            raise ConflictError(f"tag '{record.tag}' already exists", code="tag_exists") from err
+
+    def get(self, tag: Tag) -> TagRecord | None:
+        row = self._conn.execute(select(stellar_tags).where(stellar_tags.c.tag == tag.value)).first()
+        return _record(row._mapping) if row is not None else None
+
+    def all(self) -> list[TagRecord]:
+        rows = self._conn.execute(select(stellar_tags).order_by(stellar_tags.c.tag))
+        return [_record(row._mapping) for row in rows]
+
+    def for_account(self, account_id: str) -> list[TagRecord]:
+        """Tags naming this G... account, directly or through one of its muxed M... addresses."""
+        column = stellar_tags.c.account_id
+        query = select(stellar_tags).where(or_(column == account_id, column.startswith("M")))
+        rows = self._conn.execute(query)
+        return [r for r in (_record(row._mapping) for row in rows) if r.account.account_id == account_id]
+
+    def remove(self, tag: Tag) -> bool:
+        result = self._conn.execute(delete(stellar_tags).where(stellar_tags.c.tag == tag.value))
+        return result.rowcount > 0
+
+    def set_custodial(self, tag: Tag, custodial: bool) -> None:
+        self._conn.execute(
+            update(stellar_tags)
+            .where(stellar_tags.c.tag == tag.value)
+            .values(custodial=custodial, updated_at=utcnow())
+        )
+
+
+def _record(row: Any) -> TagRecord:
+    return TagRecord(
+        tag=Tag(row["tag"]),
+        account=AccountAddress.parse(row["account_id"], field="account"),
+        memo=Memo.parse(row["memo"], row["memo_type"]) if row["memo_type"] else Memo.none(),
+        custodial=bool(row["custodial"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

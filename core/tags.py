@@ -1,0 +1,79 @@
+"""Tag services: name a Stellar account (with an optional memo) by a short PayCrypt tag.
+
+Each service takes raw input, checks it with the value objects, and does its work in one unit of work.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from paycrypt.core.errors import ConflictError, NotFoundError
+from paycrypt.core.records import TagRecord
+from paycrypt.core.storage.types import utcnow
+from paycrypt.core.storage.unit_of_work import UnitOfWork
+from paycrypt.core.values import AccountAddress, Memo, Tag
+
+log = logging.getLogger(__name__)
+
+
+def add_tag(
+    tag: str,
+    account: str,
+    memo: str | None = None,
+    memo_type: str | None = None,
+    *,
+    uow: UnitOfWork,
+    actor: str = "system",
+) -> TagRecord:
+    """Names ``account`` (G... or M...) by ``tag``; custodial when PayCrypt holds the account's key."""
+    name = Tag.parse(tag)
+    address = AccountAddress.parse(account, field="account")
+    parsed_memo = Memo.parse(memo, memo_type)
+    with uow:
+        if uow.tags.get(name) is not None:
+            raise ConflictError(f"tag '{name}' already exists", code="tag_exists")
+        now = utcnow()
+        record = TagRecord(
+            tag=name,
+            account=address,
+            memo=parsed_memo,
+            custodial=uow.signing_keys.holds(address.account_id),
+            created_at=now,
+            updated_at=now,
+        )
+        uow.tags.add(record)
+        uow.audit.record(
+            actor=actor, action="tag.added", details={"tag": name.value, "account": address.address}
+        )
+        uow.commit()
+    log.debug("added tag %s for %s", name, address)
+    return record
+
+
+def get_tag(tag: str, *, uow: UnitOfWork) -> TagRecord:
+    name = Tag.parse(tag)
+    with uow:
+        record = uow.tags.get(name)
+    if record is None:
+        raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
+    return record
+
+
+def list_tags(*, uow: UnitOfWork) -> list[TagRecord]:
+    with uow:
+        return uow.tags.all()
+
+
+def remove_tag(tag: str, *, uow: UnitOfWork, actor: str = "system") -> TagRecord:
+    """Removes the tag. A signing key stays in the vault: the account may still hold funds."""
+    name = Tag.parse(tag)
+    with uow:
+        record = uow.tags.get(name)
+        if record is None or not uow.tags.remove(name):
+            raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
+        uow.audit.record(
+            actor=actor, action="tag.removed", details={"tag": name.value, "account": record.account.address}
+        )
+        uow.commit()
+    log.debug("removed tag %s (was %s)", name, record.account)
+    return record
