@@ -12,9 +12,7 @@ import click
 from paycrypt.cli.context import AppContext
 from paycrypt.core import accounts as account_services
 from paycrypt.core.errors import ValidationError
-from paycrypt.core.horizon import SdkHorizon
 from paycrypt.core.secrets import STELLAR_SEED_PATTERN, Secret, redact
-from paycrypt.core.vault import KeyVault
 
 log = logging.getLogger(__name__)
 pass_app = click.make_pass_decorator(AppContext)
@@ -58,13 +56,13 @@ def accounts() -> None:
 def accounts_create(app: AppContext, tag: str, fund: bool) -> None:
     """Create a new keypair, seal its seed in the vault and name the account TAG."""
     container = app.container
-    horizon = SdkHorizon(container.settings.horizon_url) if fund else None
+    horizon = container.horizon if fund else None
     try:
         created = account_services.create_custodial_account(
             tag,
             fund=fund,
             uow=container.unit_of_work(),
-            vault=KeyVault(container.settings.master_key),
+            vault=container.vault,
             horizon=horizon,
             actor=cli_actor(),
         )
@@ -95,7 +93,7 @@ def accounts_import(app: AppContext, tag: str, secret_file: str) -> None:
         tag,
         secret,
         uow=container.unit_of_work(),
-        vault=KeyVault(container.settings.master_key),
+        vault=container.vault,
         actor=cli_actor(),
     )
     click.echo(f"imported {record.tag}: {record.account} (custodial, signing key sealed in the vault)")
@@ -107,7 +105,7 @@ def accounts_import(app: AppContext, tag: str, secret_file: str) -> None:
 def accounts_fund(app: AppContext, tag: str) -> None:
     """Fund TAG's account through friendbot (sandbox and testnet), e.g. after `create --fund` failed to."""
     container = app.container
-    horizon = SdkHorizon(container.settings.horizon_url)
+    horizon = container.horizon
     try:
         result = account_services.fund_account(tag, uow=container.unit_of_work(), horizon=horizon)
     finally:

@@ -8,11 +8,15 @@ import sys
 import click
 
 from paycrypt.cli.accounts import accounts
+from paycrypt.cli.channels import channels
 from paycrypt.cli.context import AppContext
 from paycrypt.cli.control import pause, resume, status
+from paycrypt.cli.history import history
 from paycrypt.cli.limits import limits
 from paycrypt.cli.migrate import migrate
+from paycrypt.cli.payments import pay, payments, worker
 from paycrypt.cli.run import run
+from paycrypt.cli.sandbox import sandbox
 from paycrypt.cli.settings import config, keys
 from paycrypt.cli.tags import tags
 from paycrypt.core import __version__
@@ -36,7 +40,13 @@ cli.add_command(pause)
 cli.add_command(resume)
 cli.add_command(status)
 cli.add_command(limits)
+cli.add_command(pay)
+cli.add_command(payments)
+cli.add_command(worker)
+cli.add_command(history)
+cli.add_command(channels)
 cli.add_command(run)
+cli.add_command(sandbox)
 cli.add_command(config)
 cli.add_command(keys)
 cli.add_command(accounts)

@@ -38,6 +38,7 @@ def stack_services(settings: Settings) -> list[Service]:
                 url=settings.horizon_url,
             )
         )
+    services.append(Service("worker", _paycrypt("worker")))
     return services
 
 

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from paycrypt.core.federation import CachedFederation, Sep2Federation
+from paycrypt.core.horizon import SdkHorizon
+from paycrypt.core.payments.engine import PaymentEngine, PaymentPolicy
 from paycrypt.core.secrets import RedactingFilter
 from paycrypt.core.settings import Settings, get_settings
 from paycrypt.core.storage.database import make_engine
 from paycrypt.core.storage.unit_of_work import UnitOfWork
+from paycrypt.core.vault import KeyVault
 
 
 @dataclass
 class Container:
     settings: Settings
     engine: Engine
+    _horizon: SdkHorizon | None = field(default=None, repr=False)
+    _payments: PaymentEngine | None = field(default=None, repr=False)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -30,7 +36,42 @@ class Container:
     def uow_factory(self) -> Callable[[], UnitOfWork]:
         return self.unit_of_work
 
+    @property
+    def horizon(self) -> SdkHorizon:
+        if self._horizon is None:
+            self._horizon = SdkHorizon(
+                self.settings.horizon_url, network_passphrase=self.settings.network_passphrase
+            )
+        return self._horizon
+
+    @property
+    def vault(self) -> KeyVault:
+        return KeyVault(self.settings.master_key)
+
+    @property
+    def payments(self) -> PaymentEngine:
+        """The payment engine over this container's database and network."""
+        if self._payments is None:
+            s = self.settings
+            self._payments = PaymentEngine(
+                uow_factory=self.uow_factory,
+                horizon=self.horizon,
+                vault=self.vault,
+                federation=CachedFederation(Sep2Federation()),
+                policy=PaymentPolicy(
+                    limits=s.limits,
+                    network_passphrase=s.network_passphrase,
+                    max_fee_per_operation=s.max_fee_stroops,
+                    tx_timeout_seconds=s.tx_timeout_seconds,
+                    cosign_window_seconds=s.cosign_window_seconds,
+                    own_federation_domain=s.federation_domain,
+                ),
+            )
+        return self._payments
+
     def close(self) -> None:
+        if self._horizon is not None:
+            self._horizon.close()
         self.engine.dispose()
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from stellar_sdk import Server
+from stellar_sdk import Server, TransactionEnvelope
 from stellar_sdk.client.requests_client import RequestsClient
 from stellar_sdk.exceptions import (
     BadRequestError,
@@ -350,8 +350,10 @@ class SdkHorizon(HorizonPort):
         timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
         retries: int = 2,
         friendbot_url: str | None = None,
+        network_passphrase: str | None = None,
     ):
         self._url = horizon_url.rstrip("/")
+        self._passphrase = network_passphrase
         self._client = RequestsClient(
             num_retries=retries, request_timeout=timeout_seconds, post_timeout=timeout_seconds
         )
@@ -427,7 +429,10 @@ class SdkHorizon(HorizonPort):
 
     def submit(self, envelope_xdr: str) -> TransactionResult:
         try:
-            body = self._server.submit_transaction(envelope_xdr)
+            envelope: TransactionEnvelope | str = envelope_xdr
+            if self._passphrase is not None:  # parsed here so the sdk can run its SEP-29 memo check
+                envelope = TransactionEnvelope.from_xdr(envelope_xdr, self._passphrase)
+            body = self._server.submit_transaction(envelope)
         except AccountRequiresMemoError as err:
             raise HorizonError(
                 "the destination account requires a memo (SEP-29)",

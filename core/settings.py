@@ -11,6 +11,7 @@ import base64
 import binascii
 import logging
 import os
+import re
 import secrets as token_source
 import tempfile
 from collections.abc import Callable, Mapping
@@ -83,6 +84,10 @@ class Settings:
     master_key: Secret
     log_level: str
     limits: PaymentLimits
+    max_fee_stroops: int
+    tx_timeout_seconds: int
+    cosign_window_seconds: int
+    federation_domain: str | None
     # Development only: secrets that are throwaways kept under var/secrets, and those created by this load.
     generated_secrets: tuple[str, ...] = field(default=())
     created_secrets: tuple[str, ...] = field(default=())
@@ -255,6 +260,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     return Settings(
         limits=_limits(src),
+        max_fee_stroops=src.integer("PAYCRYPT_MAX_FEE_STROOPS", 100_000, minimum=100, maximum=1_000_000_000),
+        tx_timeout_seconds=src.integer("PAYCRYPT_TX_TIMEOUT", 60, minimum=10, maximum=3600),
+        cosign_window_seconds=src.integer("PAYCRYPT_COSIGN_WINDOW", 3600, minimum=60, maximum=7 * 86400),
+        federation_domain=_domain(src.get("PAYCRYPT_FEDERATION_DOMAIN")),
         env=env,
         var_dir=var_dir,
         stellar_network=network,
@@ -298,6 +307,17 @@ def _limits(src: _Source) -> PaymentLimits:
     if limits.max_stroops > limits.global_daily_stroops:
         raise ConfigError("PAYCRYPT_LIMIT_MAX_AMOUNT: larger than PAYCRYPT_LIMIT_GLOBAL_DAILY_AMOUNT")
     return limits
+
+
+def _domain(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    domain = value.strip().lower()
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?", domain):
+        raise ConfigError(
+            f"PAYCRYPT_FEDERATION_DOMAIN: expected a domain such as pay.example.com, got {value!r}"
+        )
+    return domain
 
 
 def _http_url(name: str, value: str) -> str:

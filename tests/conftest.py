@@ -18,6 +18,7 @@ from paycrypt.core.storage import schema
 from paycrypt.core.storage.database import make_engine
 from paycrypt.core.storage.tables import metadata
 from paycrypt.core.storage.unit_of_work import UnitOfWork
+from paycrypt.sandbox.testing import RunningSandbox, running_sandbox
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PAYCRYPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -138,3 +139,18 @@ def run_paycrypt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
 @pytest.fixture
 def paycrypt() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_paycrypt
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningSandbox]:
+    """One local Stellar network for the whole run, closing a ledger every 0.2 s."""
+    with running_sandbox(ledger_close_seconds=0.2) as running:
+        yield running
+
+
+@pytest.fixture
+def clean_sandbox(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The shared sandbox with no fault left over from another test."""
+    sandbox.faults.clear()
+    yield sandbox
+    sandbox.faults.clear()

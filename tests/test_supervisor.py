@@ -34,4 +34,4 @@ def test_the_sandbox_is_part_of_the_embedded_stack_only(settings_factory):
     assert [s.name for s in embedded][:1] == ["sandbox"]
     assert "--port" in embedded[0].argv and "8000" in embedded[0].argv
     remote = stack_services(settings_factory(STELLAR_NETWORK="TESTNET"))
-    assert "sandbox" not in [s.name for s in remote]
+    assert [s.name for s in remote] == ["worker"]

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -71,8 +71,7 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
     asset = Asset.parse(command.asset)
     requested_memo = Memo.parse(command.memo, command.memo_type)
     engine.policy.limits.check_amount(amount.stroops)
-    with engine.uow_factory() as uow:  # read-only lookups, no lock held across the network calls below
-        source = get_tag(command.source, uow=uow)
+    source = get_tag(command.source, uow=engine.uow_factory())
     destination = _destination(engine, command.destination)
     memo = _memo(requested_memo, destination)
     if destination.account.address == source.account.address and memo == source.memo:
@@ -160,10 +159,24 @@ def _existing(engine: PaymentEngine, key: str, fingerprint: str) -> Payment | No
 
 
 def _destination(engine: PaymentEngine, text: str) -> Destination:
-    with engine.uow_factory() as uow:
-        return resolve_destination(
-            text, uow=uow, federation=engine.federation, own_domain=engine.policy.own_federation_domain
-        )
+    # The unit of work is opened only for a tag lookup, never around a federation request.
+    found = resolve_destination(
+        text,
+        uow=engine.uow_factory(),
+        federation=engine.federation,
+        own_domain=engine.policy.own_federation_domain,
+    )
+    if found.tag is None:
+        # Paid by address: still file it under the receiving tag's history when one tag names it.
+        with engine.uow_factory() as uow:
+            named = [
+                r
+                for r in uow.tags.by_address(found.account.address)
+                if found.memo.is_none or r.memo == found.memo
+            ]
+        if len(named) == 1:
+            return replace(found, tag=named[0].tag)
+    return found
 
 
 def _memo(requested: Memo, destination: Destination) -> Memo:

@@ -11,11 +11,21 @@ from paycrypt.core.values import format_stroops
 
 
 def build_envelope(
-    payment: Payment, *, sequence: int, passphrase: str, fee_per_operation: int, max_time: datetime
+    payment: Payment,
+    *,
+    sequence: int,
+    passphrase: str,
+    fee_per_operation: int,
+    max_time: datetime,
+    channel: str | None = None,
 ) -> TransactionEnvelope:
-    """The unsigned envelope: source's next sequence, time bounds (0, max_time), memo, one operation."""
+    """The unsigned envelope: time bounds (0, max_time), memo, one operation.
+
+    With a ``channel`` the channel is the transaction's source (``sequence`` is the channel's) and pays the
+    fee, while the operation's own source is the funds account."""
+    op_source = payment.source_account if channel is not None else None
     builder = TransactionBuilder(
-        source_account=Account(payment.source_account, sequence),
+        source_account=Account(channel or payment.source_account, sequence),
         network_passphrase=passphrase,
         base_fee=fee_per_operation,
     )
@@ -24,9 +34,14 @@ def build_envelope(
         builder.add_memo(payment.memo.to_sdk())
     amount = format_stroops(payment.amount_stroops)
     if payment.operation == "create_account":
-        builder.append_create_account_op(destination=payment.destination_account, starting_balance=amount)
+        builder.append_create_account_op(
+            destination=payment.destination_account, starting_balance=amount, source=op_source
+        )
     else:
         builder.append_payment_op(
-            destination=payment.destination_account, asset=payment.asset.to_sdk(), amount=amount
+            destination=payment.destination_account,
+            asset=payment.asset.to_sdk(),
+            amount=amount,
+            source=op_source,
         )
     return builder.build()

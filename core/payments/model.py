@@ -35,6 +35,7 @@ class Payment:
     limit_day: str | None
     attempts: int
     max_time: datetime | None
+    channel_account: str | None
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None

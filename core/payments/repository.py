@@ -52,7 +52,7 @@ class PaymentRepository:
             insert(payment_events).values(payment_id=values["id"], status=PaymentStatus.RECEIVED, at=now)
         )
         if values["status"] != PaymentStatus.RECEIVED:
-            self._event(values["id"], values["status"], now, detail)
+            self._event(values["id"], PaymentStatus(values["status"]), now, detail)
 
     def move(
         self,
@@ -168,6 +168,7 @@ def to_payment(row: RowMapping) -> Payment:
         limit_day=row["limit_day"],
         attempts=row["attempts"],
         max_time=row["max_time"],
+        channel_account=row["channel_account"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         submitted_at=row["submitted_at"],

@@ -32,7 +32,10 @@ def needed_weight(account: AccountState, *, threshold: str) -> int:
 
 
 def plan_signatures(
-    account: AccountState, needed: int, available: set[str] | frozenset[str], already: frozenset[str] = frozenset()
+    account: AccountState,
+    needed: int,
+    available: set[str] | frozenset[str],
+    already: frozenset[str] = frozenset(),
 ) -> SigningPlan:
     """The fewest available signers (beside those ``already`` signed) reaching ``needed`` weight.
 

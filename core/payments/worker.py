@@ -12,7 +12,9 @@ import os
 import socket
 import threading
 import uuid
-from datetime import date, timedelta
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from paycrypt.core.control import is_paused
@@ -23,8 +25,9 @@ from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments import metrics
 from paycrypt.core.payments.balances import spendable
 from paycrypt.core.payments.builder import build_envelope
+from paycrypt.core.payments.channels import LEASE_MARGIN
 from paycrypt.core.payments.engine import PaymentEngine
-from paycrypt.core.payments.fees import quote_fee
+from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.signing import needed_weight, plan_signatures
 from paycrypt.core.payments.submission import Outcome, submit_until_final
@@ -37,6 +40,18 @@ NEW = (S.RECEIVED, S.HELD)
 IN_FLIGHT = (S.SIGNED, S.SUBMITTED)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    envelope_xdr: str
+    tx_hash: str
+    fee: int
+    max_time: datetime
+    channel: str | None
+    complete: bool
+    needed: int
+    weight: int
+
+
 class PaymentWorker:
     def __init__(self, engine: PaymentEngine, *, lease_seconds: float = 60.0, name: str | None = None):
         self.engine = engine
@@ -45,17 +60,43 @@ class PaymentWorker:
 
     # --- the loop --------------------------------------------------------------------------------------
 
-    def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        log.info("worker %s started", self.owner)
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except PayCryptError as err:
-                log.warning("worker pass failed: [%s] %s", err.code, err.message)
-                busy = 0
-            if not busy:
-                stop.wait(idle_seconds)
+    def run_forever(self, stop: threading.Event, *, concurrency: int = 16, idle_seconds: float = 0.5) -> None:
+        """Claims payments as threads free up and processes up to ``concurrency`` at once.
+
+        A synchronous submission waits for its ledger, so throughput comes from many payments in flight
+        (each on its own channel account), not from one payment after another."""
+        log.info("worker %s started (%d at a time)", self.owner, concurrency)
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payment") as pool:
+            while not stop.is_set():
+                free = concurrency - len(in_flight)
+                claimed: list[Payment] = []
+                if free > 0:
+                    try:
+                        claimed = self._claim((*IN_FLIGHT, S.AWAITING_SIGNATURES), free, respect_pause=False)
+                        claimed += (
+                            self._claim(NEW, free - len(claimed), respect_pause=True)
+                            if free > len(claimed)
+                            else []
+                        )
+                    except PayCryptError as err:
+                        log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
+                in_flight |= {pool.submit(self._process_logged, payment) for payment in claimed}
+                if in_flight:
+                    _, in_flight = wait(
+                        in_flight, timeout=0.05 if claimed else idle_seconds, return_when=FIRST_COMPLETED
+                    )
+                else:
+                    stop.wait(idle_seconds)
+            wait(in_flight)
         log.info("worker %s stopped", self.owner)
+
+    def _process_logged(self, payment: Payment) -> None:
+        try:
+            self.process(payment)
+        except Exception:
+            # The payment keeps its stored state and lease; once the lease expires a pass settles it.
+            log.exception("payment %s: unexpected error while processing", payment.id)
 
     def run_once(self, limit: int = 20) -> int:
         """One pass: in-flight payments first, then new ones unless paused. Returns how many it handled."""
@@ -112,6 +153,19 @@ class PaymentWorker:
             self._release(payment)
 
     def _sign_and_send(self, payment: Payment) -> None:
+        prepared = self._prepare(payment)
+        if prepared is None:
+            return
+        if not self._store_envelope(payment, prepared):
+            return
+        with self.engine.uow_factory() as uow:
+            current = uow.payments.get(payment.id)
+        if current is not None and current.status is S.SUBMITTED:
+            self._send(current)
+
+    def _prepare(self, payment: Payment) -> Prepared | None:
+        """Reads the ledger, checks funds, picks signers (and a channel), builds and signs the envelope.
+        None when the payment was finished as failed instead."""
         engine = self.engine
         try:
             source = engine.horizon.load_account(payment.source_account)
@@ -119,78 +173,124 @@ class PaymentWorker:
             self._finish(
                 payment, S.FAILED, code="source_account_missing", message="the source account is gone"
             )
-            return
+            return None
         ledger = engine.latest_ledger()
-        fee = quote_fee(
-            engine.fee_stats(), operations=1, max_per_operation=engine.policy.max_fee_per_operation
-        )
+        fee = self._fee_bid(payment)
+        if fee is None:
+            return None
+        with engine.uow_factory() as uow:
+            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
+        window = engine.policy.tx_timeout_seconds
+        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=window)
+
+        # With a channel, the funds account signs only for its operation (medium threshold) and the channel
+        # is the transaction's source; without one, the funds account needs both thresholds.
+        channel = None
+        plan = plan_signatures(source, needed_weight(source, threshold="medium"), held)
+        if plan.complete:
+            with engine.uow_factory() as uow:
+                channel = uow.channels.lease(payment.id, until=max_time + LEASE_MARGIN)
+                uow.commit()
+        if channel is None:
+            needed = max(needed_weight(source, threshold="low"), needed_weight(source, threshold="medium"))
+            plan = plan_signatures(source, needed, held)
+        if not plan.complete:
+            max_time = max(engine.clock(), ledger.closed_at) + timedelta(
+                seconds=engine.policy.cosign_window_seconds
+            )
+
+        charged_here = 0 if channel is not None else fee.total
         if (
-            spendable(source, payment.asset, base_reserve=ledger.base_reserve, fee=fee.total)
+            spendable(source, payment.asset, base_reserve=ledger.base_reserve, fee=charged_here)
             < payment.amount_stroops
         ):
+            self._release_channel(channel, payment.id)
             self._finish(
                 payment, S.FAILED, code="insufficient_balance", message="not enough to spend when signing"
             )
-            return
-
-        needed = max(needed_weight(source, threshold="low"), needed_weight(source, threshold="medium"))
-        with engine.uow_factory() as uow:
-            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
-        plan = plan_signatures(source, needed, held)
-        window = engine.policy.tx_timeout_seconds if plan.complete else engine.policy.cosign_window_seconds
-        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=window)
+            return None
+        try:
+            sequence = (
+                engine.horizon.load_account(channel).sequence if channel is not None else source.sequence
+            )
+        except HorizonError:
+            self._release_channel(channel, payment.id)
+            raise
         envelope = build_envelope(
             payment,
-            sequence=source.sequence,
+            sequence=sequence,
             passphrase=engine.policy.network_passphrase,
             fee_per_operation=fee.per_operation,
             max_time=max_time,
+            channel=channel,
         )
         with engine.uow_factory() as uow:
-            for signer in plan.signers:
+            for signer in (*plan.signers, *([channel] if channel is not None else [])):
                 engine.vault.sign(uow.signing_keys, envelope, signer)
-        tx_hash = envelope.hash_hex()
+        return Prepared(envelope.to_xdr(), envelope.hash_hex(), fee.total, max_time, channel, plan.complete,
+                        plan.needed, plan.weight)  # fmt: skip
+
+    def _fee_bid(self, payment: Payment) -> FeeQuote | None:
+        cap = self.engine.policy.max_fee_per_operation
+        fee = quote_fee(self.engine.fee_stats(), operations=1, max_per_operation=cap)
+        if payment.error_code == "tx_insufficient_fee" and payment.fee_stroops:
+            # The last envelope bid too little: bid higher this time, within the configured cap.
+            higher = raise_bid(payment.fee_stroops, max_per_operation=cap)
+            if higher is None:
+                self._finish(
+                    payment, S.FAILED, code="fee_cap_reached", message="the network asks more than the cap"
+                )
+                return None
+            fee = FeeQuote(
+                per_operation=max(higher, fee.per_operation), operations=1, surge=True, capped=False
+            )
+        return fee
+
+    def _store_envelope(self, payment: Payment, prepared: Prepared) -> bool:
+        """Envelope and hash are stored before the first POST: after a crash, the same envelope is resent."""
         stored: dict[str, Any] = {
-            "envelope_xdr": envelope.to_xdr(),
-            "tx_hash": tx_hash,
-            "fee_stroops": fee.total,
-            "max_time": max_time,
+            "envelope_xdr": prepared.envelope_xdr,
+            "tx_hash": prepared.tx_hash,
+            "fee_stroops": prepared.fee,
+            "max_time": prepared.max_time,
             "attempts": payment.attempts + 1,
+            "channel_account": prepared.channel,
         }
-        # Envelope and hash are stored before the first POST: after a crash, the same envelope is resent.
-        with engine.uow_factory() as uow:
-            if not plan.complete:
+        with self.engine.uow_factory() as uow:
+            if not prepared.complete:
                 moved = uow.payments.move(
                     payment.id,
                     S.AWAITING_SIGNATURES,
                     expected=NEW,
                     lease_owner=self.owner,
-                    detail={"needed_weight": plan.needed, "signed_weight": plan.weight},
+                    detail={"needed_weight": prepared.needed, "signed_weight": prepared.weight},
                     lease_owner_reset=True,
                     **stored,
                 )
                 uow.commit()
                 if moved:
                     log.info(
-                        "payment %s waits for co-signers (%d of %d)", payment.id, plan.weight, plan.needed
+                        "payment %s waits for co-signers (%d of %d)",
+                        payment.id,
+                        prepared.weight,
+                        prepared.needed,
                     )
-                return
+                return False
             moved = uow.payments.move(payment.id, S.SIGNED, expected=NEW, lease_owner=self.owner, **stored)
             moved = moved and uow.payments.move(
                 payment.id,
                 S.SUBMITTED,
                 expected=(S.SIGNED,),
                 lease_owner=self.owner,
-                submitted_at=engine.clock(),
-                detail={"hash": tx_hash},
+                submitted_at=self.engine.clock(),
+                detail={"hash": prepared.tx_hash},
             )
             if not moved:
-                return  # another worker or a control action took it; it is theirs now
+                uow.rollback()
+                self._release_channel(prepared.channel, payment.id)
+                return False  # another worker or a control action took it; it is theirs now
             uow.commit()
-        with engine.uow_factory() as uow:
-            current = uow.payments.get(payment.id)
-        assert current is not None
-        self._send(current)
+        return True
 
     def _send(self, payment: Payment) -> None:
         if payment.status is S.SIGNED:
@@ -207,6 +307,9 @@ class PaymentWorker:
                     self._release(payment)
                     return
                 uow.commit()
+                submitted = uow.payments.get(payment.id)
+            assert submitted is not None
+            payment = submitted
         assert payment.envelope_xdr and payment.tx_hash and payment.max_time
         started = self.engine.clock()
         lease_end = started + self.lease * 0.8
@@ -267,8 +370,12 @@ class PaymentWorker:
                 detail={"rebuild_after": outcome.error_code, "old_hash": payment.tx_hash},
                 envelope_xdr=None,
                 tx_hash=None,
+                error_code=outcome.error_code,
+                channel_account=None,
                 lease_owner_reset=True,
             )
+            if payment.channel_account is not None:
+                uow.channels.release(payment.channel_account, payment.id)
             uow.commit()
 
     def _expire_if_too_late(self, payment: Payment) -> None:
@@ -303,10 +410,19 @@ class PaymentWorker:
             )
             if moved and status in (S.FAILED, S.EXPIRED):
                 _give_back_limits(uow, payment)
+            if moved and payment.channel_account is not None:
+                uow.channels.release(payment.channel_account, payment.id)
             uow.commit()
         if moved:
             metrics.payments.labels(outcome=status.value).inc()
             log.info("payment %s %s%s", payment.id, status.value, f" [{code}]" if code else "")
+
+    def _release_channel(self, channel: str | None, payment_id: str) -> None:
+        if channel is None:
+            return
+        with self.engine.uow_factory() as uow:
+            uow.channels.release(channel, payment_id)
+            uow.commit()
 
     def _release(self, payment: Payment) -> None:
         with self.engine.uow_factory() as uow:

@@ -97,6 +97,7 @@ transactions = Table(
     Column("max_time", UTCDateTime, nullable=True),  # the envelope's upper time bound
     Column("lease_owner", String(64), nullable=True),  # the worker holding it, until lease_until
     Column("lease_until", UTCDateTime, nullable=True),
+    Column("channel_account", String(56), nullable=True),  # the channel that sourced its envelope
     CheckConstraint("amount_stroops > 0", name="amount_positive"),
     Index("uq_transactions_idempotency_key", "idempotency_key", unique=True),
     Index("ix_transactions_source_tag_created_at", "source_tag", "created_at"),
@@ -120,6 +121,19 @@ payment_events = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("detail", JSON, nullable=True),
     Index("ix_payment_events_payment_id_at", "payment_id", "at"),
+)
+
+# Channel accounts: transaction sources (sequence and fee) leased to one transaction at a time, so many
+# payments from one funds account fit in one ledger. Their keys live sealed in signing_keys.
+channel_accounts = Table(
+    "channel_accounts",
+    metadata,
+    Column("account_id", String(56), primary_key=True),
+    Column("status", String(16), nullable=False),  # pending (being created) | ready
+    Column("leased_to", String(36), nullable=True),  # payment id
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_channel_accounts_status_lease_until", "status", "lease_until"),
 )
 
 # Today's use of the daily limits, one row per UTC day and scope ("tag:<tag>" or "global").

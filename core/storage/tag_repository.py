@@ -48,6 +48,11 @@ class TagRepository:
         rows = self._conn.execute(select(stellar_tags).order_by(stellar_tags.c.tag))
         return [_record(row._mapping) for row in rows]
 
+    def by_address(self, address: str) -> list[TagRecord]:
+        """Tags naming exactly this G... or M... address (indexed)."""
+        rows = self._conn.execute(select(stellar_tags).where(stellar_tags.c.account_id == address))
+        return [_record(row._mapping) for row in rows]
+
     def for_account(self, account_id: str) -> list[TagRecord]:
         """Tags naming this G... account, directly or through one of its muxed M... addresses."""
         column = stellar_tags.c.account_id

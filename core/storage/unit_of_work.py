@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from paycrypt.core.errors import StorageError
 from paycrypt.core.payments.repository import PaymentRepository
+from paycrypt.core.storage.channel_repository import ChannelRepository
 from paycrypt.core.storage.database import READ_ONLY
 from paycrypt.core.storage.repositories import AuditLogRepository, ControlStateRepository
 from paycrypt.core.storage.signing_key_repository import SigningKeyRepository
@@ -25,6 +26,7 @@ class UnitOfWork:
     audit: AuditLogRepository
     control: ControlStateRepository
     payments: PaymentRepository
+    channels: ChannelRepository
     tags: TagRepository
     signing_keys: SigningKeyRepository
 
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.audit = AuditLogRepository(self.connection)
         self.control = ControlStateRepository(self.connection)
         self.payments = PaymentRepository(self.connection)
+        self.channels = ChannelRepository(self.connection)
         self.tags = TagRepository(self.connection)
         self.signing_keys = SigningKeyRepository(self.connection)
         return self

@@ -1,0 +1,72 @@
+"""Channel accounts in the database: counting, leasing and releasing them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from paycrypt.core.storage.tables import channel_accounts as c
+from paycrypt.core.storage.types import utcnow
+
+
+class ChannelRepository:
+    def __init__(self, connection: Connection):
+        self._conn = connection
+
+    def count(self, status: str = "ready") -> int:
+        return int(self._conn.execute(select(func.count()).where(c.c.status == status)).scalar_one())
+
+    def leased(self) -> int:
+        now = utcnow()
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    c.c.status == "ready", c.c.lease_until.is_not(None), c.c.lease_until >= now
+                )
+            ).scalar_one()
+        )
+
+    def add_pending(self, account_ids: list[str]) -> None:
+        now = utcnow()
+        self._conn.execute(
+            insert(c), [{"account_id": a, "status": "pending", "created_at": now} for a in account_ids]
+        )
+
+    def mark(self, account_ids: list[str], status: str) -> None:
+        self._conn.execute(update(c).where(c.c.account_id.in_(account_ids)).values(status=status))
+
+    def drop(self, account_ids: list[str]) -> None:
+        self._conn.execute(delete(c).where(c.c.account_id.in_(account_ids)))
+
+    def lease(self, payment_id: str, until: datetime) -> str | None:
+        """A free channel leased to the payment until ``until``, or None when every channel is busy."""
+        now = utcnow()
+        free = or_(c.c.lease_until.is_(None), c.c.lease_until < now)
+        query = select(c.c.account_id).where(c.c.status == "ready", free).order_by(c.c.lease_until).limit(1)
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        account_id = self._conn.execute(query).scalar_one_or_none()
+        if account_id is None:
+            return None
+        taken = self._conn.execute(
+            update(c)
+            .where(c.c.account_id == account_id, free)
+            .values(leased_to=payment_id, lease_until=until)
+        ).rowcount
+        return account_id if taken == 1 else None
+
+    def extend(self, account_id: str, payment_id: str, until: datetime) -> None:
+        self._conn.execute(
+            update(c)
+            .where(c.c.account_id == account_id, c.c.leased_to == payment_id)
+            .values(lease_until=until)
+        )
+
+    def release(self, account_id: str, payment_id: str) -> None:
+        self._conn.execute(
+            update(c)
+            .where(c.c.account_id == account_id, c.c.leased_to == payment_id)
+            .values(leased_to=None, lease_until=None)
+        )

@@ -1,0 +1,38 @@
+"""The long-running worker: many payments in flight at once, stopped cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments.accept import SendPayment, send_payment
+from paycrypt.core.payments.channels import ensure_channels
+
+XLM = 10_000_000
+
+
+def test_the_worker_loop_sends_many_payments_through_channels_then_stops(bank):
+    bank.custodial("treasury")
+    bob = bank.outside("bob")
+    ensure_channels(bank.engine, funder="treasury", count=4)
+    before = bank.balance(bob.public_key)
+    ids = [send_payment(bank.engine, SendPayment("treasury", "bob", "1")).payment.id for _ in range(8)]
+
+    stop = threading.Event()
+    loop = threading.Thread(target=bank.worker().run_forever, args=(stop,), kwargs={"concurrency": 4})
+    loop.start()
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            with bank.engine.uow_factory() as uow:
+                statuses = {uow.payments.get(i).status for i in ids}
+            if statuses == {PaymentStatus.SUCCEEDED}:
+                break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+    assert not loop.is_alive()
+    assert statuses == {PaymentStatus.SUCCEEDED}
+    assert bank.balance(bob.public_key) == before + 8 * XLM
