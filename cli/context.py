@@ -9,6 +9,8 @@ from paycrypt.core.settings import Settings, get_settings
 class AppContext:
     def __init__(self) -> None:
         self._container: Container | None = None
+        # One-shot commands print their own result; only long-running services log at INFO.
+        self.service = False
 
     @property
     def settings(self) -> Settings:
@@ -18,7 +20,7 @@ class AppContext:
     def container(self) -> Container:
         if self._container is None:
             settings = self.settings
-            configure_logging(settings)
+            configure_logging(settings, quiet=not self.service)
             self._container = bootstrap(settings)
         return self._container
 

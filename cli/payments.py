@@ -78,6 +78,7 @@ def pay(
 @pass_app
 def worker(app: AppContext, once: bool, concurrency: int) -> None:
     """Sign and submit accepted payments, and settle those in flight, until stopped."""
+    app.service = True
     engine = app.container.payments
     runner = PaymentWorker(engine)
     if once:

@@ -85,10 +85,13 @@ def bootstrap(settings: Settings | None = None) -> Container:
     return Container(settings=settings, engine=engine)
 
 
-def configure_logging(settings: Settings) -> None:
-    """Logs to stderr with every configured secret and any Stellar seed masked."""
+def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    """Logs to stderr with every configured secret and any Stellar seed masked.
+
+    ``quiet`` (one-shot commands) keeps INFO chatter out unless PAYCRYPT_LOG_LEVEL asks for more."""
     root = logging.getLogger()
-    root.setLevel(settings.log_level)
+    level = logging.getLevelName(settings.log_level)
+    root.setLevel(max(level, logging.WARNING) if quiet and level == logging.INFO else level)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(settings.known_secret_values()))

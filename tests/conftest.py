@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from paycrypt.core.settings import Settings, load_settings
 from paycrypt.core.storage import schema
@@ -40,8 +42,17 @@ class ThrowawayDatabases:
             return f"sqlite:///{self._tmp_dir / (name + '.db')}"
         if self._admin is None:
             self._admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with self._admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for attempt in range(10):
+            try:
+                with self._admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                break
+            except OperationalError:
+                # "source database template1 is being accessed by other users": another test run is
+                # creating a database at this very moment. Wait and try again.
+                if attempt == 9:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
         self._pg_names.append(name)
         return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -143,8 +154,8 @@ def paycrypt() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[RunningSandbox]:
-    """One local Stellar network for the whole run, closing a ledger every 0.2 s."""
-    with running_sandbox(ledger_close_seconds=0.2) as running:
+    """One local Stellar network for the whole run; ledgers close every 0.05 s so submissions return fast."""
+    with running_sandbox(ledger_close_seconds=0.05) as running:
         yield running
 
 

@@ -13,19 +13,10 @@ from paycrypt.sandbox.ledger import AdmissionStatus, Ledger, root_keypair
 from paycrypt.sandbox.testing import RunningSandbox, running_sandbox
 
 
-@pytest.fixture(scope="session")
-def fast_sandbox() -> Iterator[RunningSandbox]:
-    """One sandbox for the sandbox tests, closing a ledger every 0.05 s so that submissions return fast."""
-    with running_sandbox(ledger_close_seconds=0.05) as running:
-        yield running
-
-
 @pytest.fixture
-def live_sandbox(fast_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The shared fast sandbox, with no fault left over from another test."""
-    fast_sandbox.faults.clear()
-    yield fast_sandbox
-    fast_sandbox.faults.clear()
+def live_sandbox(clean_sandbox: RunningSandbox) -> RunningSandbox:
+    """The run's shared sandbox (tests/conftest.py), with no fault left over from another test."""
+    return clean_sandbox
 
 
 @pytest.fixture
