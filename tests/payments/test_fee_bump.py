@@ -20,6 +20,7 @@ class SurgingHorizon(SdkHorizon):
         self.bids: list[int] = []
 
     def submit(self, envelope_xdr: str) -> TransactionResult:
+        assert self._passphrase is not None
         envelope = TransactionEnvelope.from_xdr(envelope_xdr, self._passphrase)
         self.bids.append(envelope.transaction.fee)
         if self.refusals > 0:
