@@ -97,7 +97,8 @@ def container_for(database_url: str, horizon_url: str, var_dir: Path) -> Contain
         {
             "PAYCRYPT_VAR_DIR": str(var_dir),
             "DATABASE_URL": database_url,
-            "DATABASE_POOL_SIZE": str(min(CONCURRENCY, 100)),
+            "DATABASE_POOL_SIZE": "40",
+            "PAYCRYPT_HORIZON_POOL_SIZE": str(CONCURRENCY),
             "STELLAR_HORIZON_URL": horizon_url,
             "PAYCRYPT_LIMIT_MAX_AMOUNT": "1000",
             "PAYCRYPT_LIMIT_TAG_DAILY_AMOUNT": "1000000",

@@ -40,7 +40,9 @@ class Container:
     def horizon(self) -> SdkHorizon:
         if self._horizon is None:
             self._horizon = SdkHorizon(
-                self.settings.horizon_url, network_passphrase=self.settings.network_passphrase
+                self.settings.horizon_url,
+                network_passphrase=self.settings.network_passphrase,
+                pool_size=self.settings.horizon_pool_size,
             )
         return self._horizon
 

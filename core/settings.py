@@ -88,6 +88,7 @@ class Settings:
     tx_timeout_seconds: int
     cosign_window_seconds: int
     federation_domain: str | None
+    horizon_pool_size: int
     # Development only: secrets that are throwaways kept under var/secrets, and those created by this load.
     generated_secrets: tuple[str, ...] = field(default=())
     created_secrets: tuple[str, ...] = field(default=())
@@ -264,6 +265,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         tx_timeout_seconds=src.integer("PAYCRYPT_TX_TIMEOUT", 60, minimum=10, maximum=3600),
         cosign_window_seconds=src.integer("PAYCRYPT_COSIGN_WINDOW", 3600, minimum=60, maximum=7 * 86400),
         federation_domain=_domain(src.get("PAYCRYPT_FEDERATION_DOMAIN")),
+        horizon_pool_size=src.integer("PAYCRYPT_HORIZON_POOL_SIZE", 32, minimum=1, maximum=1024),
         env=env,
         var_dir=var_dir,
         stellar_network=network,

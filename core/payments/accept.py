@@ -78,7 +78,7 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
         raise ValidationError("a payment to oneself is not allowed", code="self_payment", field="to")
 
     source_state = _load_source(engine, source.account.account_id)
-    operation = _operation(engine, destination, asset, amount)
+    operation = _operation(engine, destination, asset, amount, memo)
     ledger = engine.latest_ledger()
     fee = quote_fee(engine.fee_stats(), operations=1, max_per_operation=engine.policy.max_fee_per_operation)
     available = spendable(source_state, asset, base_reserve=ledger.base_reserve, fee=fee.total)
@@ -202,7 +202,9 @@ def _load_source(engine: PaymentEngine, account_id: str) -> AccountState:
         ) from None
 
 
-def _operation(engine: PaymentEngine, destination: Destination, asset: Asset, amount: Amount) -> str:
+def _operation(
+    engine: PaymentEngine, destination: Destination, asset: Asset, amount: Amount, memo: Memo
+) -> str:
     """ "payment", or "create_account" when the destination does not exist and the amount can create it."""
     try:
         state = engine.horizon.load_account(destination.account.account_id)
@@ -229,6 +231,10 @@ def _operation(engine: PaymentEngine, destination: Destination, asset: Asset, am
                 field="amount",
             ) from None
         return "create_account"
+    if state.memo_required and memo.is_none:
+        raise ValidationError(
+            "the destination account requires a memo (SEP-29); add one", code="memo_required", field="memo"
+        )
     if not asset.is_native and state.balance_of(asset) is None:
         raise ValidationError(
             f"the destination has no trustline for {asset}", code="destination_no_trust", field="asset"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from stellar_sdk import Account, TransactionBuilder, TransactionEnvelope
+from stellar_sdk import Account, TransactionBuilder, TransactionEnvelope, xdr
 
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.values import format_stroops
@@ -45,3 +45,10 @@ def build_envelope(
             source=op_source,
         )
     return builder.build()
+
+
+def envelope_sequence(envelope_xdr: str) -> int:
+    """The sequence number an envelope consumes, read straight from its XDR."""
+    envelope = xdr.TransactionEnvelope.from_xdr(envelope_xdr)
+    assert envelope.v1 is not None, "PayCrypt builds v1 envelopes only"
+    return int(envelope.v1.tx.seq_num.sequence_number.int64)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from paycrypt.core.federation import FederationPort
-from paycrypt.core.horizon import HorizonPort, LedgerInfo
+from paycrypt.core.horizon import AccountState, HorizonPort, LedgerInfo
 from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.payments.fees import FeeStats
 from paycrypt.core.storage.types import utcnow
@@ -51,6 +51,29 @@ class _Ttl:
         with self._lock:
             self._value, self._until = value, now + self._seconds
         return value
+
+
+class AccountCache:
+    """Account states from Horizon, kept ``seconds`` per account (the worker's channel path only)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self._seconds = seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, AccountState]] = {}
+
+    def get(self, account_id: str, load: Callable[[str], AccountState]) -> AccountState:
+        now = self._clock()
+        with self._lock:
+            hit = self._entries.get(account_id)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        state = load(account_id)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[account_id] = (now + self._seconds, state)
+        return state
 
 
 @dataclass

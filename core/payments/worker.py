@@ -24,9 +24,9 @@ from paycrypt.core.limits import release_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments import metrics
 from paycrypt.core.payments.balances import spendable
-from paycrypt.core.payments.builder import build_envelope
+from paycrypt.core.payments.builder import build_envelope, envelope_sequence
 from paycrypt.core.payments.channels import LEASE_MARGIN
-from paycrypt.core.payments.engine import PaymentEngine
+from paycrypt.core.payments.engine import AccountCache, PaymentEngine
 from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.signing import needed_weight, plan_signatures
@@ -47,6 +47,7 @@ class Prepared:
     fee: int
     max_time: datetime
     channel: str | None
+    channel_sequence: int | None  # the channel's last used sequence when leased
     complete: bool
     needed: int
     weight: int
@@ -57,6 +58,7 @@ class PaymentWorker:
         self.engine = engine
         self.lease = timedelta(seconds=lease_seconds)
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._accounts = AccountCache(seconds=1.0)
 
     # --- the loop --------------------------------------------------------------------------------------
 
@@ -71,21 +73,18 @@ class PaymentWorker:
             while not stop.is_set():
                 free = concurrency - len(in_flight)
                 claimed: list[Payment] = []
-                if free > 0:
+                # Claim in batches (a tenth of the slots at least): each claim is a locking query.
+                if free >= max(1, concurrency // 10) or not in_flight:
                     try:
                         claimed = self._claim((*IN_FLIGHT, S.AWAITING_SIGNATURES), free, respect_pause=False)
-                        claimed += (
-                            self._claim(NEW, free - len(claimed), respect_pause=True)
-                            if free > len(claimed)
-                            else []
-                        )
+                        if free > len(claimed):
+                            claimed += self._claim(NEW, free - len(claimed), respect_pause=True)
                     except PayCryptError as err:
                         log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
                 in_flight |= {pool.submit(self._process_logged, payment) for payment in claimed}
                 if in_flight:
-                    _, in_flight = wait(
-                        in_flight, timeout=0.05 if claimed else idle_seconds, return_when=FIRST_COMPLETED
-                    )
+                    timeout = 0.05 if claimed else idle_seconds
+                    _, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                 else:
                     stop.wait(idle_seconds)
             wait(in_flight)
@@ -168,7 +167,9 @@ class PaymentWorker:
         None when the payment was finished as failed instead."""
         engine = self.engine
         try:
-            source = engine.horizon.load_account(payment.source_account)
+            # Through a channel the funds account's sequence is not needed: a state a moment old will do
+            # for signers and balance (the ledger has the last word on both).
+            source = self._accounts.get(payment.source_account, engine.horizon.load_account)
         except AccountNotFound:
             self._finish(
                 payment, S.FAILED, code="source_account_missing", message="the source account is gone"
@@ -178,44 +179,46 @@ class PaymentWorker:
         fee = self._fee_bid(payment)
         if fee is None:
             return None
-        with engine.uow_factory() as uow:
-            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
-        window = engine.policy.tx_timeout_seconds
-        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=window)
+        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=engine.policy.tx_timeout_seconds)
 
         # With a channel, the funds account signs only for its operation (medium threshold) and the channel
         # is the transaction's source; without one, the funds account needs both thresholds.
-        channel = None
-        plan = plan_signatures(source, needed_weight(source, threshold="medium"), held)
-        if plan.complete:
-            with engine.uow_factory() as uow:
-                channel = uow.channels.lease(payment.id, until=max_time + LEASE_MARGIN)
-                uow.commit()
+        lease: tuple[str, int | None] | None = None
+        with engine.uow_factory() as uow:
+            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
+            plan = plan_signatures(source, needed_weight(source, threshold="medium"), held)
+            if plan.complete:
+                lease = uow.channels.lease(payment.id, until=max_time + LEASE_MARGIN)
+            uow.commit()
+        channel, channel_sequence = lease if lease is not None else (None, None)
         if channel is None:
+            source = engine.horizon.load_account(payment.source_account)  # its sequence must be current
             needed = max(needed_weight(source, threshold="low"), needed_weight(source, threshold="medium"))
             plan = plan_signatures(source, needed, held)
         if not plan.complete:
-            max_time = max(engine.clock(), ledger.closed_at) + timedelta(
-                seconds=engine.policy.cosign_window_seconds
-            )
+            window = engine.policy.cosign_window_seconds
+            max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=window)
 
         charged_here = 0 if channel is not None else fee.total
         if (
             spendable(source, payment.asset, base_reserve=ledger.base_reserve, fee=charged_here)
             < payment.amount_stroops
         ):
-            self._release_channel(channel, payment.id)
+            self._release_channel(channel, payment.id, channel_sequence)
             self._finish(
                 payment, S.FAILED, code="insufficient_balance", message="not enough to spend when signing"
             )
             return None
-        try:
-            sequence = (
-                engine.horizon.load_account(channel).sequence if channel is not None else source.sequence
-            )
-        except HorizonError:
-            self._release_channel(channel, payment.id)
-            raise
+        if channel is None:
+            sequence = source.sequence
+        elif channel_sequence is not None:
+            sequence = channel_sequence
+        else:
+            try:
+                sequence = engine.horizon.load_account(channel).sequence
+            except HorizonError:
+                self._release_channel(channel, payment.id, None)
+                raise
         envelope = build_envelope(
             payment,
             sequence=sequence,
@@ -227,8 +230,17 @@ class PaymentWorker:
         with engine.uow_factory() as uow:
             for signer in (*plan.signers, *([channel] if channel is not None else [])):
                 engine.vault.sign(uow.signing_keys, envelope, signer)
-        return Prepared(envelope.to_xdr(), envelope.hash_hex(), fee.total, max_time, channel, plan.complete,
-                        plan.needed, plan.weight)  # fmt: skip
+        return Prepared(
+            envelope_xdr=envelope.to_xdr(),
+            tx_hash=envelope.hash_hex(),
+            fee=fee.total,
+            max_time=max_time,
+            channel=channel,
+            channel_sequence=channel_sequence,
+            complete=plan.complete,
+            needed=plan.needed,
+            weight=plan.weight,
+        )
 
     def _fee_bid(self, payment: Payment) -> FeeQuote | None:
         cap = self.engine.policy.max_fee_per_operation
@@ -285,30 +297,29 @@ class PaymentWorker:
                 submitted_at=self.engine.clock(),
                 detail={"hash": prepared.tx_hash},
             )
-            if not moved:
-                uow.rollback()
-                self._release_channel(prepared.channel, payment.id)
-                return False  # another worker or a control action took it; it is theirs now
-            uow.commit()
-        return True
+            if moved:
+                uow.commit()
+        if not moved:  # another worker or a control action took it; it is theirs now
+            self._release_channel(prepared.channel, payment.id, prepared.channel_sequence)
+        return moved
 
     def _send(self, payment: Payment) -> None:
         if payment.status is S.SIGNED:
             with self.engine.uow_factory() as uow:
                 # A fully co-signed payment: submitted only while payments are running.
-                if is_paused(uow) or not uow.payments.move(
+                moved = not is_paused(uow) and uow.payments.move(
                     payment.id,
                     S.SUBMITTED,
                     expected=(S.SIGNED,),
                     lease_owner=self.owner,
                     submitted_at=self.engine.clock(),
-                ):
-                    uow.rollback()
-                    self._release(payment)
-                    return
-                uow.commit()
+                )
+                if moved:
+                    uow.commit()
                 submitted = uow.payments.get(payment.id)
-            assert submitted is not None
+            if not moved or submitted is None:
+                self._release(payment)
+                return
             payment = submitted
         assert payment.envelope_xdr and payment.tx_hash and payment.max_time
         started = self.engine.clock()
@@ -384,7 +395,7 @@ class PaymentWorker:
                 payment, S.EXPIRED, code="cosign_window_passed", message="co-signers did not sign in time"
             )
         else:
-            self._release(payment)
+            self._release(payment, retry_after=timedelta(seconds=30))
 
     # --- bookkeeping -----------------------------------------------------------------------------------
 
@@ -411,22 +422,27 @@ class PaymentWorker:
             if moved and status in (S.FAILED, S.EXPIRED):
                 _give_back_limits(uow, payment)
             if moved and payment.channel_account is not None:
-                uow.channels.release(payment.channel_account, payment.id)
+                landed = fields.get("ledger") is not None
+                consumed = (
+                    envelope_sequence(payment.envelope_xdr) if landed and payment.envelope_xdr else None
+                )
+                uow.channels.release(payment.channel_account, payment.id, sequence=consumed)
             uow.commit()
         if moved:
             metrics.payments.labels(outcome=status.value).inc()
             log.info("payment %s %s%s", payment.id, status.value, f" [{code}]" if code else "")
 
-    def _release_channel(self, channel: str | None, payment_id: str) -> None:
+    def _release_channel(self, channel: str | None, payment_id: str, sequence: int | None) -> None:
+        """Frees a channel whose envelope was never sent; its sequence number is unchanged."""
         if channel is None:
             return
         with self.engine.uow_factory() as uow:
-            uow.channels.release(channel, payment_id)
+            uow.channels.release(channel, payment_id, sequence=sequence)
             uow.commit()
 
-    def _release(self, payment: Payment) -> None:
+    def _release(self, payment: Payment, retry_after: timedelta = timedelta(seconds=1)) -> None:
         with self.engine.uow_factory() as uow:
-            uow.payments.release(payment.id, self.owner)
+            uow.payments.release(payment.id, self.owner, retry_after=retry_after)
             uow.commit()
 
 

@@ -40,22 +40,28 @@ class ChannelRepository:
     def drop(self, account_ids: list[str]) -> None:
         self._conn.execute(delete(c).where(c.c.account_id.in_(account_ids)))
 
-    def lease(self, payment_id: str, until: datetime) -> str | None:
-        """A free channel leased to the payment until ``until``, or None when every channel is busy."""
+    def lease(self, payment_id: str, until: datetime) -> tuple[str, int | None] | None:
+        """A free channel leased to the payment until ``until``, with the last sequence number it used on
+        the ledger (None when unknown); None when every channel is busy."""
         now = utcnow()
         free = or_(c.c.lease_until.is_(None), c.c.lease_until < now)
-        query = select(c.c.account_id).where(c.c.status == "ready", free).order_by(c.c.lease_until).limit(1)
+        query = (
+            select(c.c.account_id, c.c.sequence)
+            .where(c.c.status == "ready", free)
+            .order_by(c.c.lease_until)
+            .limit(1)
+        )
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        account_id = self._conn.execute(query).scalar_one_or_none()
-        if account_id is None:
+        row = self._conn.execute(query).first()
+        if row is None:
             return None
         taken = self._conn.execute(
             update(c)
-            .where(c.c.account_id == account_id, free)
+            .where(c.c.account_id == row.account_id, free)
             .values(leased_to=payment_id, lease_until=until)
         ).rowcount
-        return account_id if taken == 1 else None
+        return (row.account_id, row.sequence) if taken == 1 else None
 
     def extend(self, account_id: str, payment_id: str, until: datetime) -> None:
         self._conn.execute(
@@ -64,9 +70,11 @@ class ChannelRepository:
             .values(lease_until=until)
         )
 
-    def release(self, account_id: str, payment_id: str) -> None:
+    def release(self, account_id: str, payment_id: str, *, sequence: int | None = None) -> None:
+        """Frees the channel. ``sequence``: the number its envelope consumed on the ledger; None forgets it
+        (the envelope never landed, or it is unknown), so the next user asks Horizon."""
         self._conn.execute(
             update(c)
             .where(c.c.account_id == account_id, c.c.leased_to == payment_id)
-            .values(leased_to=None, lease_until=None)
+            .values(leased_to=None, lease_until=None, sequence=sequence)
         )

@@ -26,7 +26,7 @@ def make_engine(database_url: str, *, pool_size: int = 10, pool_timeout: float =
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,  # the pool is the cap: busy threads wait (pool_timeout), the server is not exhausted
         pool_timeout=pool_timeout,
         pool_pre_ping=True,
         connect_args={"application_name": "paycrypt", "connect_timeout": 10},

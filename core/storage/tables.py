@@ -133,6 +133,7 @@ channel_accounts = Table(
     Column("leased_to", String(36), nullable=True),  # payment id
     Column("lease_until", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("sequence", BigInteger, nullable=True),  # last sequence used on the ledger; NULL: ask Horizon
     Index("ix_channel_accounts_status_lease_until", "status", "lease_until"),
 )
 

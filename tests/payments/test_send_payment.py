@@ -173,3 +173,26 @@ def test_a_failed_payment_gives_its_limit_back(bank):
     with bank.engine.uow_factory() as uow:
         left = headroom(uow, bank.engine.policy.limits, "alice", utcnow().date())
     assert left.tag_stroops == bank.engine.policy.limits.tag_daily_stroops
+
+
+def test_a_destination_that_requires_a_memo_gets_one_or_the_payment_is_refused(bank):
+    from stellar_sdk import Server, TransactionBuilder
+
+    bank.custodial("alice")
+    bob = bank.outside()
+    server = Server(bank.sandbox.url)
+    require = (
+        TransactionBuilder(server.load_account(bob.public_key), bank.sandbox.passphrase, base_fee=100)
+        .append_manage_data_op("config.memo_required", "1")
+        .set_timeout(30)
+        .build()
+    )
+    require.sign(bob)
+    server.submit_transaction(require)
+
+    with pytest.raises(ValidationError) as caught:
+        send_payment(bank.engine, SendPayment("alice", bob.public_key, "1"))
+    assert caught.value.code == "memo_required"
+    assert stored_payments(bank) == 0
+    with_memo = send_payment(bank.engine, SendPayment("alice", bob.public_key, "1", memo="invoice 7")).payment
+    assert bank.worker().process_by_id(with_memo.id).status is S.SUCCEEDED
