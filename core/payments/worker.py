@@ -331,7 +331,7 @@ class PaymentWorker:
             max_time=payment.max_time,
             sleep=self.engine.sleep,
             deadline=lambda: self.engine.clock() >= lease_end,
-            on_retry=lambda code: metrics.retries.labels(code=code).inc(),
+            on_retry=_count_retry,
         )
         self._record(payment, outcome)
 
@@ -451,3 +451,9 @@ def _give_back_limits(uow: UnitOfWork, payment: Payment) -> None:
         release_daily_usage(
             uow, payment.source_tag, payment.amount_stroops, date.fromisoformat(payment.limit_day)
         )
+
+
+def _count_retry(code: str) -> None:
+    """A transient Horizon error that made the worker send the same envelope again."""
+    metrics.horizon_errors.labels(code=code).inc()
+    metrics.retries.labels(code=code).inc()

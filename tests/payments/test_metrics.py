@@ -38,3 +38,17 @@ def test_gauges_show_held_payments_and_the_pause_switch(bank):
     text = generate_latest(registry).decode()
     assert 'paycrypt_payments_waiting{state="held"} 1.0' in text
     assert "paycrypt_payments_paused 1.0" in text
+
+
+def test_a_transient_horizon_error_is_counted_by_code_with_its_retry(bank):
+    from paycrypt.sandbox.testing import FaultKind
+
+    bank.custodial("alice")
+    bank.outside("bob")
+    errors = _sample("paycrypt_horizon_errors_total", code="horizon_unavailable")
+    retries = _sample("paycrypt_submission_retries_total", code="horizon_unavailable")
+    payment = send_payment(bank.engine, SendPayment("alice", "bob", "1")).payment
+    bank.sandbox.faults.add(FaultKind.UNAVAILABLE, count=4)  # past the sdk's own three resubmissions
+    assert bank.worker().process_by_id(payment.id).status.value == "succeeded"
+    assert _sample("paycrypt_horizon_errors_total", code="horizon_unavailable") == errors + 1
+    assert _sample("paycrypt_submission_retries_total", code="horizon_unavailable") == retries + 1
