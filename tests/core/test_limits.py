@@ -72,7 +72,10 @@ def test_the_global_cap_spans_all_tags_and_a_refusal_leaves_the_tag_untouched(uo
 
 def test_a_new_day_starts_from_zero(uow_factory):
     reserve(uow_factory, "alice", 100 * XLM)
-    reserve(uow_factory, "alice", 100 * XLM, day=date(2026, 11, 28))
+    reserve(uow_factory, "alice", 100 * XLM, day=date(2026, 11, 28))  # the full daily limit again
+    with uow_factory() as uow:
+        assert headroom(uow, LIMITS, "alice", date(2026, 11, 28)).tag_stroops == 0
+        assert headroom(uow, LIMITS, "alice", TODAY).tag_stroops == 0
 
 
 def test_released_usage_can_be_spent_again(uow_factory):
@@ -80,7 +83,11 @@ def test_released_usage_can_be_spent_again(uow_factory):
     with uow_factory() as uow:
         release_daily_usage(uow, "alice", 30 * XLM, TODAY)
         uow.commit()
+    with uow_factory() as uow:
+        assert headroom(uow, LIMITS, "alice", TODAY).tag_stroops == 30 * XLM
     reserve(uow_factory, "alice", 30 * XLM)
+    with uow_factory() as uow:
+        assert headroom(uow, LIMITS, "alice", TODAY).tag_stroops == 0
 
 
 def test_limits_hold_under_parallel_payments(uow_factory):
