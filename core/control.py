@@ -46,17 +46,18 @@ class EngineStatus:
     unknown: int
 
 
-def is_paused(uow: UnitOfWork) -> bool:
-    """True when payments are paused, or when the switch cannot be read (fail closed)."""
+def is_paused(uow: UnitOfWork, *, hold: bool = False) -> bool:
+    """True when payments are paused, or when the switch cannot be read (fail closed). ``hold`` keeps
+    the switch from changing until this unit of work ends (PostgreSQL share lock)."""
     try:
-        return read_pause_state(uow).paused
+        return read_pause_state(uow, hold=hold).paused
     except Exception:
         log.exception("cannot read the pause switch; treating payments as paused")
         return True
 
 
-def read_pause_state(uow: UnitOfWork) -> PauseState:
-    stored = uow.control.get(PAUSE_KEY)
+def read_pause_state(uow: UnitOfWork, *, hold: bool = False) -> PauseState:
+    stored = uow.control.get(PAUSE_KEY, hold=hold)
     if stored is None:
         return PauseState(paused=False, since=None, by=None, reason=None)
     return PauseState(

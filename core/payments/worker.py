@@ -129,7 +129,7 @@ class PaymentWorker:
         with self.engine.uow_factory() as uow:
             # The pause switch is read in the same transaction that claims, and an unreadable switch
             # counts as paused.
-            if respect_pause and is_paused(uow):
+            if respect_pause and is_paused(uow, hold=True):
                 return []
             claimed = uow.payments.claim(self.owner, statuses, lease=self.lease, limit=limit)
             uow.commit()
@@ -288,7 +288,22 @@ class PaymentWorker:
                         prepared.needed,
                     )
                 return False
-            moved = uow.payments.move(payment.id, S.SIGNED, expected=NEW, lease_owner=self.owner, **stored)
+            if is_paused(uow, hold=True):
+                # Paused while this payment was being prepared: nothing is sent; it waits as held.
+                uow.payments.move(
+                    payment.id,
+                    S.HELD,
+                    expected=NEW,
+                    lease_owner=self.owner,
+                    detail={"reason": "payments were paused before it was sent"},
+                    lease_owner_reset=True,
+                )
+                uow.commit()
+                moved = False
+            else:
+                moved = uow.payments.move(
+                    payment.id, S.SIGNED, expected=NEW, lease_owner=self.owner, **stored
+                )
             moved = moved and uow.payments.move(
                 payment.id,
                 S.SUBMITTED,

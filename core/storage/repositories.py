@@ -65,8 +65,13 @@ class ControlStateRepository:
     def __init__(self, connection: Connection):
         self._conn = connection
 
-    def get(self, key: str) -> ControlValue | None:
-        row = self._conn.execute(select(control_state).where(control_state.c.key == key)).first()
+    def get(self, key: str, *, hold: bool = False) -> ControlValue | None:
+        """``hold``: on PostgreSQL keep a share lock on the row until the unit of work ends, so a change
+        of the switch waits for work decided under its old value."""
+        query = select(control_state).where(control_state.c.key == key)
+        if hold and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        row = self._conn.execute(query).first()
         return ControlValue(**row._mapping) if row is not None else None
 
     def put(self, key: str, value: Any, *, by: str, reason: str | None) -> None:

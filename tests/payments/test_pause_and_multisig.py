@@ -100,3 +100,35 @@ def test_with_every_key_held_it_signs_with_exactly_the_weight_needed(bank, mediu
     assert payment.status is S.SUCCEEDED, payment.error_code  # an extra signature would be tx_bad_auth_extra
     envelope = TransactionEnvelope.from_xdr(payment.envelope_xdr, bank.sandbox.passphrase)
     assert len(envelope.signatures) == signatures
+
+
+class PausedMidway:
+    """Pauses payments right after the worker signed an envelope, as a concurrent operator would."""
+
+    def __init__(self, bank):
+        from paycrypt.core.payments.worker import PaymentWorker
+
+        class Worker(PaymentWorker):
+            def _prepare(self, payment):
+                prepared = super()._prepare(payment)
+                pause_payments(bank.engine.uow_factory, ONCALL, "pulled the switch mid-way")
+                return prepared
+
+        self.worker = Worker(bank.engine)
+
+
+def test_a_pause_while_a_payment_is_being_signed_keeps_it_from_being_sent(bank):
+    bank.custodial("alice")
+    bob = bank.outside("bob")
+    before = bank.balance(bob.public_key)
+    payment = send_payment(bank.engine, SendPayment("alice", "bob", "2")).payment
+
+    PausedMidway(bank).worker.run_once()
+    held = _get(bank, payment.id)
+    assert held.status is S.HELD and held.tx_hash is None
+    assert bank.balance(bob.public_key) == before
+
+    resume_payments(bank.engine.uow_factory, ONCALL, "go on")
+    bank.worker().run_once()
+    assert _get(bank, payment.id).status is S.SUCCEEDED
+    assert bank.balance(bob.public_key) == before + 2 * XLM
