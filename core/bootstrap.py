@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from paycrypt.core.federation import CachedFederation, Sep2Federation
-from paycrypt.core.horizon import SdkHorizon
+from paycrypt.core.horizon_sdk import SdkHorizon
 from paycrypt.core.payments.engine import PaymentEngine, PaymentPolicy
 from paycrypt.core.secrets import RedactingFilter
 from paycrypt.core.settings import Settings, get_settings

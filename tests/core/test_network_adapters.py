@@ -6,7 +6,8 @@ import pytest
 from stellar_sdk import Keypair
 
 from paycrypt.core.federation import FederationError, Sep2Federation
-from paycrypt.core.horizon import AccountNotFound, HorizonError, SdkHorizon
+from paycrypt.core.horizon import AccountNotFound, HorizonError
+from paycrypt.core.horizon_sdk import SdkHorizon
 from paycrypt.core.values import Asset, FederationAddress, Memo, MemoType
 
 ACCOUNT = Keypair.random().public_key

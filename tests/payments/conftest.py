@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from stellar_sdk import Keypair
 
 from paycrypt.core.accounts import create_custodial_account
-from paycrypt.core.horizon import SdkHorizon
+from paycrypt.core.horizon_sdk import SdkHorizon
 from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.payments.engine import PaymentEngine, PaymentPolicy
 from paycrypt.core.payments.worker import PaymentWorker

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from stellar_sdk import TransactionEnvelope
 
-from paycrypt.core.horizon import HorizonError, SdkHorizon, TransactionResult
+from paycrypt.core.horizon import HorizonError, TransactionResult
+from paycrypt.core.horizon_sdk import SdkHorizon
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
 

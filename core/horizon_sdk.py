@@ -1,0 +1,231 @@
+"""The Horizon adapter: stellar-sdk's sync ``Server`` with timeouts, bounded retries and one error mapping.
+
+:func:`horizon_error` is the one place that maps sdk exceptions (and so HTTP statuses) to PayCrypt codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Final
+from urllib.request import getproxies
+
+from stellar_sdk import Server
+from stellar_sdk.client.requests_client import RequestsClient
+from stellar_sdk.exceptions import (
+    BadRequestError,
+    BadResponseError,
+    BaseHorizonError,
+    ConnectionError,
+    NotFoundError,
+    SdkError,
+    raise_request_exception,
+)
+
+from paycrypt.core.horizon import (
+    AccountNotFound,
+    AccountState,
+    FundingResult,
+    HorizonError,
+    HorizonPort,
+    LedgerInfo,
+    TransactionResult,
+)
+from paycrypt.core.payments.fees import FeeStats
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS: Final = 10
+
+
+def horizon_error(err: Exception, *, doing: str) -> HorizonError:
+    """The one mapping from stellar-sdk exceptions (and so HTTP statuses) to PayCrypt errors."""
+    if isinstance(err, HorizonError):
+        return err
+    if isinstance(err, ConnectionError):
+        return HorizonError(
+            f"{doing}: Horizon is unreachable or timed out", code="horizon_unreachable", retriable=True
+        )
+    if isinstance(err, BaseHorizonError):
+        status = err.status
+        extras = err.extras or {}
+        result_codes = extras.get("result_codes") or {}
+        detail = (err.detail or err.title or "").strip()
+        said = f" ({detail})" if detail else ""
+        if isinstance(err, NotFoundError):
+            return HorizonError(f"{doing}: not found{said}", code="horizon_not_found", status=status)
+        if status == 429:
+            return HorizonError(
+                f"{doing}: rate limited by Horizon",
+                code="horizon_rate_limited",
+                status=status,
+                retriable=True,
+            )
+        if status == 504:
+            return HorizonError(
+                f"{doing}: Horizon timed out{said}", code="horizon_timeout", status=status, retriable=True
+            )
+        if status == 503:
+            return HorizonError(
+                f"{doing}: Horizon is unavailable{said}",
+                code="horizon_unavailable",
+                status=status,
+                retriable=True,
+            )
+        if isinstance(err, BadResponseError):
+            return HorizonError(
+                f"{doing}: Horizon failed{said}", code="horizon_server_error", status=status, retriable=True
+            )
+        if isinstance(err, BadRequestError):
+            return HorizonError(
+                f"{doing}: Horizon refused the request{said}",
+                code="horizon_bad_request",
+                status=status,
+                result_codes=result_codes,
+            )
+        return HorizonError(f"{doing}: unexpected answer from Horizon (HTTP {status})", status=status)
+    if isinstance(err, SdkError | ValueError | KeyError):
+        return HorizonError(
+            f"{doing}: unreadable answer from Horizon ({type(err).__name__})", code="horizon_bad_answer"
+        )
+    return HorizonError(f"{doing}: {type(err).__name__}")
+
+
+class SdkHorizon(HorizonPort):
+    """The real adapter: stellar-sdk's sync ``Server`` with timeouts and bounded retries on GET.
+
+    ``friendbot_url`` defaults to Horizon's own ``/friendbot`` (the sandbox and testnet Horizon serve it).
+    """
+
+    def __init__(
+        self,
+        horizon_url: str,
+        *,
+        timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
+        retries: int = 2,
+        friendbot_url: str | None = None,
+        network_passphrase: str | None = None,
+        pool_size: int = 32,
+    ):
+        self._url = horizon_url.rstrip("/")
+        self._passphrase = network_passphrase
+        self._client = RequestsClient(
+            pool_size=pool_size,
+            num_retries=retries,
+            request_timeout=timeout_seconds,
+            post_timeout=timeout_seconds,
+        )
+        _skip_per_request_environment_lookups(self._client)
+        self._server = Server(self._url, client=self._client)
+        self._friendbot_url = friendbot_url or f"{self._url}/friendbot"
+
+    def __repr__(self) -> str:
+        return f"SdkHorizon({self._url!r})"
+
+    def close(self) -> None:
+        self._server.close()
+
+    def load_account(self, account_id: str) -> AccountState:
+        try:
+            body = self._server.accounts().account_id(account_id).call()
+            return AccountState.from_horizon(body)
+        except NotFoundError as err:
+            raise AccountNotFound(f"account {account_id} does not exist on the ledger", status=404) from err
+        except Exception as err:
+            raise horizon_error(err, doing=f"loading account {account_id}") from err
+
+    def fund_with_friendbot(self, account_id: str) -> FundingResult:
+        doing = f"funding {account_id} with friendbot"
+        try:
+            response = self._client.get(self._friendbot_url, {"addr": account_id})
+            raise_request_exception(response)
+            body = response.json()
+        except NotFoundError as err:
+            raise HorizonError(
+                f"{doing}: no friendbot at {self._friendbot_url} (the public network has none)",
+                code="friendbot_unavailable",
+                status=404,
+            ) from err
+        except BadRequestError as err:
+            mapped = horizon_error(err, doing=doing)
+            if mapped.code == "horizon_bad_request":
+                # Friendbot refuses an account that already exists; the sentence from it says so.
+                raise HorizonError(mapped.message, code="friendbot_refused", status=err.status) from err
+            raise mapped from err
+        except Exception as err:
+            raise horizon_error(err, doing=doing) from err
+        log.debug("friendbot funded %s", account_id)
+        tx_hash = body.get("hash") if isinstance(body, dict) else None
+        return FundingResult(account_id=account_id, transaction_hash=tx_hash)
+
+    def latest_ledger(self) -> LedgerInfo:
+        try:
+            body = self._server.ledgers().order(desc=True).limit(1).call()
+            record = body["_embedded"]["records"][0]
+            return LedgerInfo(
+                sequence=int(record["sequence"]),
+                closed_at=_timestamp(record["closed_at"]),
+                base_fee=int(record["base_fee_in_stroops"]),
+                base_reserve=int(record["base_reserve_in_stroops"]),
+                max_tx_set_size=int(record.get("max_tx_set_size", 1000)),
+            )
+        except Exception as err:
+            raise horizon_error(err, doing="reading the latest ledger") from err
+
+    def fee_stats(self) -> FeeStats:
+        try:
+            body = self._server.fee_stats().call()
+            charged = body["fee_charged"]
+            return FeeStats(
+                base_fee=int(body["last_ledger_base_fee"]),
+                capacity_usage=_decimal(body.get("ledger_capacity_usage", "0")),
+                p70=int(charged["p70"]),
+                p90=int(charged["p90"]),
+                p99=int(charged["p99"]),
+            )
+        except Exception as err:
+            raise horizon_error(err, doing="reading fee stats") from err
+
+    def submit(self, envelope_xdr: str) -> TransactionResult:
+        try:
+            # The same POST the sdk's submit_transaction makes, without its two extra costs per payment:
+            # re-parsing the envelope, and the SEP-29 memo check, which is done when the payment is
+            # accepted (core/payments/accept.py), where the destination account is read anyway.
+            response = self._client.post(f"{self._url}/transactions", data={"tx": envelope_xdr})
+            raise_request_exception(response)
+            body = response.json()
+        except Exception as err:
+            raise horizon_error(err, doing="submitting a transaction") from err
+        return TransactionResult.from_horizon(body)
+
+    def transaction(self, tx_hash: str) -> TransactionResult | None:
+        try:
+            body = self._server.transactions().transaction(tx_hash).call()
+        except NotFoundError:
+            return None
+        except Exception as err:
+            raise horizon_error(err, doing=f"looking up transaction {tx_hash}") from err
+        return TransactionResult.from_horizon(body)
+
+
+def _timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _decimal(text: object) -> Decimal:
+    try:
+        return Decimal(str(text))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _skip_per_request_environment_lookups(client: RequestsClient) -> None:
+    """requests reads proxy settings from the environment on every call, a large share of a call's CPU.
+    With no proxy configured there is nothing to find: read the CA bundle once and stop looking."""
+    if getproxies():
+        return
+    session = client._session  # the sdk exposes no other way to tune its requests session
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
