@@ -89,7 +89,7 @@ def _switch(
         uow.audit.record(actor=actor.name, role=actor.role.value, action=action.value, reason=reason)
         state = read_pause_state(uow)
         uow.commit()
-    log.warning("payments %s by %s: %s", "paused" if paused else "resumed", actor.name, reason or "-")
+    log.info("payments %s by %s: %s", "paused" if paused else "resumed", actor.name, reason or "-")
     return PauseState(paused=state.paused, since=state.since, by=state.by, reason=state.reason, changed=True)
 
 
