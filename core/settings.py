@@ -369,6 +369,10 @@ def _check_master_key(key: Secret) -> None:
             "PAYCRYPT_MASTER_KEY: expected 32 random bytes in URL-safe base64 "
             "(make one with: paycrypt keys new-master-key)"
         )
+    if len(set(raw)) < 12:  # 32 random bytes repeat few values; a patterned key repeats many
+        raise ConfigError(
+            "PAYCRYPT_MASTER_KEY: too weak, not random bytes (make one with: paycrypt keys new-master-key)"
+        )
 
 
 def _refuse_unsafe_production(

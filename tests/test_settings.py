@@ -146,6 +146,7 @@ def test_production_starts_with_strong_settings(settings_factory):
         ({"JWT_SECRET": "a" * 64}, "JWT_SECRET: too weak"),
         ({"PAYCRYPT_MASTER_KEY": ""}, "PAYCRYPT_MASTER_KEY: required in production"),
         ({"CORS_ORIGIN": "*"}, "CORS_ORIGIN: '*' is refused in production"),
+        ({"PAYCRYPT_MASTER_KEY": "A" * 43 + "="}, "PAYCRYPT_MASTER_KEY: too weak"),
         ({"DATABASE_URL": ""}, "DATABASE_URL: SQLite is for development"),
         ({"DATABASE_URL": "sqlite:///prod.db"}, "DATABASE_URL: SQLite is for development"),
     ],
