@@ -47,14 +47,10 @@ def submission_response(submission: Submission, base_url: str) -> Response:
 
 def submit_handler(node: SandboxNode) -> Handler:
     async def submit(request: Request) -> Response:
-        envelope = await envelope_from_form(request)
-        if not envelope:
-            return problems.bad_request("the form field `tx` (a base64 transaction envelope) is missing")
-        fault = node.faults.take()
-        if fault is not None:
-            early = await _fault_before(fault, node, envelope)
-            if early is not None:
-                return early
+        envelope, fault, early = await _intake(request, node)
+        if early is not None:
+            return early
+        assert envelope is not None
         submission = await node.submit_and_wait(envelope)
         if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_APPLY:
             return problems.submission_timeout(submission.hash or node.hash_of(envelope), envelope)
@@ -67,14 +63,10 @@ def submit_handler(node: SandboxNode) -> Handler:
 
 def submit_async_handler(node: SandboxNode) -> Handler:
     async def submit_async(request: Request) -> Response:
-        envelope = await envelope_from_form(request)
-        if not envelope:
-            return problems.bad_request("the form field `tx` (a base64 transaction envelope) is missing")
-        fault = node.faults.take()
-        if fault is not None:
-            early = await _fault_before(fault, node, envelope)
-            if early is not None:
-                return early
+        envelope, fault, early = await _intake(request, node)
+        if early is not None:
+            return early
+        assert envelope is not None
         answer = node.submit_async(envelope)
         if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_APPLY:
             return problems.submission_timeout(node.hash_of(envelope), envelope)
@@ -104,6 +96,18 @@ def _async_response(admission: Admission) -> Response:
         return JSONResponse({"tx_status": "TRY_AGAIN_LATER", "hash": admission.hash}, status_code=503)
     # Queued already, or already in a ledger: either way this envelope is not taken a second time.
     return JSONResponse({"tx_status": "DUPLICATE", "hash": admission.hash}, status_code=409)
+
+
+async def _intake(request: Request, node: SandboxNode) -> tuple[str | None, Fault | None, Response | None]:
+    """Reads the envelope and takes the next fault; a response here (bad form, or a fault that answers
+    before the ledger sees the transaction) ends the request."""
+    envelope = await envelope_from_form(request)
+    if not envelope:
+        missing = problems.bad_request("the form field `tx` (a base64 transaction envelope) is missing")
+        return None, None, missing
+    fault = node.faults.take()
+    early = await _fault_before(fault, node, envelope) if fault is not None else None
+    return envelope, fault, early
 
 
 async def _fault_before(fault: Fault, node: SandboxNode, envelope: str) -> Response | None:
