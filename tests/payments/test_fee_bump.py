@@ -10,6 +10,8 @@ from paycrypt.core.horizon import HorizonError, TransactionResult
 from paycrypt.core.horizon_sdk import SdkHorizon
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
+from paycrypt.core.payments.model import Payment
+from paycrypt.core.payments.worker import PaymentWorker
 
 
 class SurgingHorizon(SdkHorizon):
@@ -41,18 +43,23 @@ def _engine_with(bank, refusals: int, cap: int):
     return replace(bank.engine, horizon=horizon, policy=policy), horizon
 
 
+def _pay_and_settle(engine) -> Payment:
+    payment = send_payment(engine, SendPayment("alice", "bob", "1")).payment
+    worker = PaymentWorker(engine)
+    for _ in range(4):
+        worker.run_once()
+    with engine.uow_factory() as uow:
+        done = uow.payments.get(payment.id)
+    assert done is not None
+    return done
+
+
 def test_a_refused_bid_is_raised_and_the_payment_lands_once(bank):
     bank.custodial("alice")
     bob = bank.outside("bob")
     before = bank.balance(bob.public_key)
     engine, horizon = _engine_with(bank, refusals=2, cap=10_000)
-    payment = send_payment(engine, SendPayment("alice", "bob", "1")).payment
-    worker = bank.worker()
-    worker.engine = engine
-    for _ in range(4):
-        worker.run_once()
-    with engine.uow_factory() as uow:
-        done = uow.payments.get(payment.id)
+    done = _pay_and_settle(engine)
     assert done.status is PaymentStatus.SUCCEEDED
     assert horizon.bids == [100, 200, 400]
     assert bank.balance(bob.public_key) == before + 10_000_000
@@ -62,12 +69,6 @@ def test_past_the_fee_cap_the_payment_fails_with_a_clear_code(bank):
     bank.custodial("alice")
     bank.outside("bob")
     engine, horizon = _engine_with(bank, refusals=10, cap=200)
-    payment = send_payment(engine, SendPayment("alice", "bob", "1")).payment
-    worker = bank.worker()
-    worker.engine = engine
-    for _ in range(4):
-        worker.run_once()
-    with engine.uow_factory() as uow:
-        done = uow.payments.get(payment.id)
+    done = _pay_and_settle(engine)
     assert done.status is PaymentStatus.FAILED and done.error_code == "fee_cap_reached"
     assert horizon.bids == [100, 200]
