@@ -13,12 +13,14 @@ import socket
 import threading
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from stellar_sdk import Keypair
+
 from paycrypt.core.control import is_paused
-from paycrypt.core.errors import PayCryptError
+from paycrypt.core.errors import NotFoundError, PayCryptError
 from paycrypt.core.horizon import AccountNotFound, HorizonError
 from paycrypt.core.limits import release_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
@@ -31,6 +33,7 @@ from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.signing import needed_weight, plan_signatures
 from paycrypt.core.payments.submission import Outcome, submit_until_final
+from paycrypt.core.records import SealedSeed
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class PaymentWorker:
         self.lease = timedelta(seconds=lease_seconds)
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._accounts = AccountCache(seconds=1.0)
+        self._sealed: dict[str, SealedSeed] = {}
 
     # --- the loop --------------------------------------------------------------------------------------
 
@@ -155,12 +159,9 @@ class PaymentWorker:
         prepared = self._prepare(payment)
         if prepared is None:
             return
-        if not self._store_envelope(payment, prepared):
-            return
-        with self.engine.uow_factory() as uow:
-            current = uow.payments.get(payment.id)
-        if current is not None and current.status is S.SUBMITTED:
-            self._send(current)
+        submitted = self._store_envelope(payment, prepared)
+        if submitted is not None:
+            self._send(submitted)
 
     def _prepare(self, payment: Payment) -> Prepared | None:
         """Reads the ledger, checks funds, picks signers (and a channel), builds and signs the envelope.
@@ -185,7 +186,7 @@ class PaymentWorker:
         # is the transaction's source; without one, the funds account needs both thresholds.
         lease: tuple[str, int | None] | None = None
         with engine.uow_factory() as uow:
-            held = {s.key for s in source.signers if uow.signing_keys.holds(s.key)}
+            held = {s.key for s in source.signers if s.key in self._sealed or uow.signing_keys.holds(s.key)}
             plan = plan_signatures(source, needed_weight(source, threshold="medium"), held)
             if plan.complete:
                 lease = uow.channels.lease(payment.id, until=max_time + LEASE_MARGIN)
@@ -227,9 +228,8 @@ class PaymentWorker:
             max_time=max_time,
             channel=channel,
         )
-        with engine.uow_factory() as uow:
-            for signer in (*plan.signers, *([channel] if channel is not None else [])):
-                engine.vault.sign(uow.signing_keys, envelope, signer)
+        for signer in (*plan.signers, *([channel] if channel is not None else [])):
+            envelope.sign(self._signer(signer))
         return Prepared(
             envelope_xdr=envelope.to_xdr(),
             tx_hash=envelope.hash_hex(),
@@ -241,6 +241,20 @@ class PaymentWorker:
             needed=plan.needed,
             weight=plan.weight,
         )
+
+    def _signer(self, account_id: str) -> Keypair:
+        """The key that signs for ``account_id``. Sealed seeds (ciphertext) are kept in memory after the
+        first read; a seed is unsealed only for the signature and not kept."""
+        sealed = self._sealed.get(account_id)
+        if sealed is None:
+            with self.engine.uow_factory() as uow:
+                sealed = uow.signing_keys.get(account_id)
+            if sealed is None:
+                raise NotFoundError(
+                    f"PayCrypt holds no signing key for {account_id}", code="signing_key_not_found"
+                )
+            self._sealed[account_id] = sealed
+        return self.engine.vault.unseal(sealed)
 
     def _fee_bid(self, payment: Payment) -> FeeQuote | None:
         cap = self.engine.policy.max_fee_per_operation
@@ -258,8 +272,9 @@ class PaymentWorker:
             )
         return fee
 
-    def _store_envelope(self, payment: Payment, prepared: Prepared) -> bool:
-        """Envelope and hash are stored before the first POST: after a crash, the same envelope is resent."""
+    def _store_envelope(self, payment: Payment, prepared: Prepared) -> Payment | None:
+        """Envelope and hash are stored before the first POST: after a crash, the same envelope is resent.
+        Returns the payment as submitted, or None when it is not to be sent now."""
         stored: dict[str, Any] = {
             "envelope_xdr": prepared.envelope_xdr,
             "tx_hash": prepared.tx_hash,
@@ -287,7 +302,7 @@ class PaymentWorker:
                         prepared.weight,
                         prepared.needed,
                     )
-                return False
+                return None
             if is_paused(uow, hold=True):
                 # Paused while this payment was being prepared: nothing is sent; it waits as held.
                 uow.payments.move(
@@ -304,19 +319,21 @@ class PaymentWorker:
                 moved = uow.payments.move(
                     payment.id, S.SIGNED, expected=NEW, lease_owner=self.owner, **stored
                 )
+            submitted_at = self.engine.clock()
             moved = moved and uow.payments.move(
                 payment.id,
                 S.SUBMITTED,
                 expected=(S.SIGNED,),
                 lease_owner=self.owner,
-                submitted_at=self.engine.clock(),
+                submitted_at=submitted_at,
                 detail={"hash": prepared.tx_hash},
             )
             if moved:
                 uow.commit()
         if not moved:  # another worker or a control action took it; it is theirs now
             self._release_channel(prepared.channel, payment.id, prepared.channel_sequence)
-        return moved
+            return None
+        return replace(payment, status=S.SUBMITTED, submitted_at=submitted_at, **stored)
 
     def _send(self, payment: Payment) -> None:
         if payment.status is S.SIGNED:
