@@ -103,8 +103,15 @@ def _after_refusal(
 ) -> Outcome | None:
     """A 400 with result codes. None means: not final, keep trying the same envelope."""
     code = _main_code(err.result_codes)
+    if code == "tx_bad_seq":
+        # An earlier copy of this very envelope may have been applied, or a gap may still close: never
+        # re-sequence blindly. It is dead only once a ledger closed past its max time without it.
+        known = settle_by_lookup(horizon, tx_hash, max_time)
+        if known is not None and known.kind == "dead":
+            return Outcome(kind="dead", result_codes=err.result_codes, error_code=code, message=err.message)
+        return known
     if code in REBUILDABLE:
-        # tx_bad_seq may also mean an earlier copy of this very envelope was applied: ask the ledger first.
+        # Refused before any ledger (fee too low, or past its time bounds): this envelope cannot apply.
         known = settle_by_lookup(horizon, tx_hash, max_time, assume_dead=True)
         if known is not None and known.kind != "dead":
             return known

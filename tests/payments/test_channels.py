@@ -72,3 +72,38 @@ def test_a_funder_without_a_stored_key_cannot_make_channels(bank):
     assert caught.value.code == "funder_not_custodial"
     with bank.engine.uow_factory() as uow:
         assert uow.channels.count("ready") == 0 and uow.channels.count("pending") == 0
+
+
+def test_a_stale_channel_sequence_is_never_resequenced_before_the_envelope_is_dead(bank):
+    from sqlalchemy import update
+
+    from paycrypt.core.storage.tables import channel_accounts
+
+    bank.custodial("treasury")
+    bob = bank.outside("bob")
+    ensure_channels(bank.engine, funder="treasury", count=1)
+    with bank.engine.uow_factory() as uow:
+        [channel] = [row.account_id for row in uow.connection.execute(channel_accounts.select())]
+    actual = int(Server(bank.sandbox.url).load_account(channel).sequence)
+    with bank.engine.uow_factory() as uow:  # the database remembers a sequence the ledger has passed
+        uow.connection.execute(update(channel_accounts).values(sequence=actual - 1))
+        uow.commit()
+    before = bank.balance(bob.public_key)
+    short = bank.with_policy(tx_timeout_seconds=2)
+    payment = send_payment(short.engine, SendPayment("treasury", "bob", "1")).payment
+
+    worker = short.worker(lease_seconds=20)
+    for _ in range(5):
+        worker.run_once()
+        with bank.engine.uow_factory() as uow:
+            done = uow.payments.get(payment.id)
+            events = uow.payments.events(payment.id)
+        if done.status.is_terminal:
+            break
+    assert done.status is PaymentStatus.SUCCEEDED and done.attempts == 2
+    rebuilt = [e for e in events if e.detail and "rebuild_after" in e.detail]
+    assert len(rebuilt) == 1 and rebuilt[0].detail["rebuild_after"] in {"tx_bad_seq", "tx_too_late"}
+    first_submitted = next(e for e in events if e.status is PaymentStatus.SUBMITTED)
+    # the rebuild came only after the first envelope's max time (2 s) had passed on the ledger
+    assert (rebuilt[0].at - first_submitted.at).total_seconds() >= 2
+    assert bank.balance(bob.public_key) == before + XLM
