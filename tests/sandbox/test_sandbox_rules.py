@@ -261,13 +261,13 @@ def test_an_unreadable_envelope_is_transaction_malformed(live_sandbox):
     assert response.json()["type"] == "https://stellar.org/horizon-errors/transaction_malformed"
 
 
-def test_a_second_transaction_from_a_source_in_one_ledger_gets_try_again_later_on_async(manual_sandbox):
-    server = Server(manual_sandbox.url, client=RequestsClient(num_retries=0))
+def _two_transactions_from_one_source(server, sandbox):
+    """Two signed transactions from one new account with consecutive sequence numbers."""
     alice = Keypair.random()
-    manual_sandbox.fund(alice.public_key)
+    sandbox.fund(alice.public_key)
     account = server.load_account(alice.public_key)
     first, second = (
-        TransactionBuilder(account, manual_sandbox.passphrase, 100)
+        TransactionBuilder(account, sandbox.passphrase, 100)
         .append_manage_data_op(k, "v")
         .set_timeout(30)
         .build()
@@ -275,6 +275,12 @@ def test_a_second_transaction_from_a_source_in_one_ledger_gets_try_again_later_o
     )
     first.sign(alice)
     second.sign(alice)
+    return first, second
+
+
+def test_a_second_transaction_from_a_source_in_one_ledger_gets_try_again_later_on_async(manual_sandbox):
+    server = Server(manual_sandbox.url, client=RequestsClient(num_retries=0))
+    first, second = _two_transactions_from_one_source(server, manual_sandbox)
     assert server.submit_transaction_async(first)["tx_status"] == "PENDING"
     with pytest.raises(BadResponseError) as caught:
         server.submit_transaction_async(second)
@@ -285,18 +291,7 @@ def test_a_second_transaction_from_a_source_in_one_ledger_gets_try_again_later_o
 
 def test_a_second_synchronous_transaction_from_a_source_waits_for_the_next_ledger(manual_sandbox):
     server = Server(manual_sandbox.url)
-    alice = Keypair.random()
-    manual_sandbox.fund(alice.public_key)
-    account = server.load_account(alice.public_key)
-    first, second = (
-        TransactionBuilder(account, manual_sandbox.passphrase, 100)
-        .append_manage_data_op(k, "v")
-        .set_timeout(30)
-        .build()
-        for k in ("first", "second")
-    )
-    first.sign(alice)
-    second.sign(alice)
+    first, second = _two_transactions_from_one_source(server, manual_sandbox)
     server.submit_transaction_async(first)
     answers: list[dict] = []
     waiter = threading.Thread(target=lambda: answers.append(server.submit_transaction(second)))
