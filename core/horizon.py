@@ -164,12 +164,14 @@ class TransactionResult:
     @classmethod
     def from_horizon(cls, body: Mapping[str, Any]) -> TransactionResult:
         fee = body.get("fee_charged")
+        successful = bool(body.get("successful", False))
         return cls(
             hash=body["hash"],
             ledger=int(body["ledger"]) if body.get("ledger") is not None else None,
-            successful=bool(body.get("successful", False)),
+            successful=successful,
             fee_charged=int(fee) if fee is not None else None,
-            result_codes=result_codes_from_xdr(body.get("result_xdr")),
+            # A success's codes say only that; a failure's name what failed.
+            result_codes={} if successful else result_codes_from_xdr(body.get("result_xdr")),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import BigInteger, Update, and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -128,19 +128,16 @@ def headroom(uow: UnitOfWork, limits: PaymentLimits, tag: str, day: date) -> Hea
 
 def _add(uow: UnitOfWork, day: date, scope: str, stroops: int, cap: int, max_count: int | None) -> bool:
     """Adds to a counter only if it stays within its caps; True when it did."""
-    conditions = [
-        limit_usage.c.day == day.isoformat(),
-        limit_usage.c.scope == scope,
-        limit_usage.c.amount_stroops + stroops <= cap,
-    ]
+    params: dict[str, object] = {
+        "b_day": day.isoformat(),
+        "b_scope": scope,
+        "b_stroops": stroops,
+        "b_cap": cap,
+    }
+    statement = _ADD
     if max_count is not None:
-        conditions.append(limit_usage.c.count + 1 <= max_count)
-    statement = (
-        update(limit_usage)
-        .where(and_(*conditions))
-        .values(amount_stroops=limit_usage.c.amount_stroops + stroops, count=limit_usage.c.count + 1)
-    )
-    if uow.connection.execute(statement).rowcount == 1:
+        statement, params["b_max_count"] = _ADD_COUNTED, max_count
+    if uow.connection.execute(statement, params).rowcount == 1:
         return True
     # No row yet for today (or over the cap): create the row if missing, then try once more.
     insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
@@ -149,4 +146,27 @@ def _add(uow: UnitOfWork, day: date, scope: str, stroops: int, cap: int, max_cou
         .values(day=day.isoformat(), scope=scope, amount_stroops=0, count=0)
         .on_conflict_do_nothing(index_elements=["day", "scope"])
     )
-    return uow.connection.execute(statement).rowcount == 1
+    return uow.connection.execute(statement, params).rowcount == 1
+
+
+def _adding(*, counted: bool) -> Update:
+    """UPDATE of one day's counter that adds a payment only while it stays within the caps. Built once:
+    building it costs more than running it."""
+    u = limit_usage.c
+    stroops = bindparam("b_stroops", type_=BigInteger)
+    conditions = [
+        u.day == bindparam("b_day"),
+        u.scope == bindparam("b_scope"),
+        u.amount_stroops + stroops <= bindparam("b_cap", type_=BigInteger),
+    ]
+    if counted:
+        conditions.append(u.count + 1 <= bindparam("b_max_count", type_=BigInteger))
+    return (
+        update(limit_usage)
+        .where(and_(*conditions))
+        .values(amount_stroops=u.amount_stroops + stroops, count=u.count + 1)
+    )
+
+
+_ADD = _adding(counted=False)
+_ADD_COUNTED = _adding(counted=True)

@@ -63,9 +63,10 @@ class Accepted:
 def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
     key = _idempotency_key(command.idempotency_key)
     fingerprint = command.fingerprint()
-    existing = _existing(engine, key, fingerprint)
-    if existing is not None:
-        return Accepted(existing, created=False)
+    if command.idempotency_key is not None:  # a key made up here is new by construction
+        existing = _existing(engine, key, fingerprint)
+        if existing is not None:
+            return Accepted(existing, created=False)
 
     amount = Amount.parse(command.amount)
     asset = Asset.parse(command.asset)
@@ -114,7 +115,7 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
             paused = is_paused(uow)
             values["status"] = (PaymentStatus.HELD if paused else PaymentStatus.RECEIVED).value
             reserve_daily_usage(uow, engine.policy.limits, source.tag.value, amount.stroops, now.date())
-            uow.payments.add(values, detail={"reason": "payments are paused"} if paused else None)
+            payment = uow.payments.add(values, detail={"reason": "payments are paused"} if paused else None)
             uow.commit()
     except IntegrityError:
         # The same key raced in from another request and won: answer with that payment.
@@ -122,9 +123,6 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
         if existing is None:
             raise
         return Accepted(existing, created=False)
-    with engine.uow_factory() as uow:
-        payment = uow.payments.get(payment_id)
-    assert payment is not None
     log.info(
         "accepted payment %s: %s %s from %s to %s",
         payment.id,
@@ -194,7 +192,7 @@ def _memo(requested: Memo, destination: Destination) -> Memo:
 
 def _load_source(engine: PaymentEngine, account_id: str) -> AccountState:
     try:
-        return engine.horizon.load_account(account_id)
+        return engine.recent_account(account_id)
     except AccountNotFound:
         raise NotFoundError(
             f"the source account {account_id} is not on the ledger yet (fund it first)",
@@ -207,7 +205,7 @@ def _operation(
 ) -> str:
     """ "payment", or "create_account" when the destination does not exist and the amount can create it."""
     try:
-        state = engine.horizon.load_account(destination.account.account_id)
+        state = engine.recent_account(destination.account.account_id)
     except AccountNotFound:
         reserve = engine.latest_ledger().base_reserve
         needed = 2 * reserve

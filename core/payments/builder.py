@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from stellar_sdk import Account, TransactionBuilder, TransactionEnvelope, xdr
+from stellar_sdk import Account, Keypair, TransactionBuilder, TransactionEnvelope, xdr
 
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.values import format_stroops
@@ -45,6 +46,15 @@ def build_envelope(
             source=op_source,
         )
     return builder.build()
+
+
+def sign_envelope(envelope: TransactionEnvelope, signers: Iterable[Keypair]) -> tuple[str, str]:
+    """Signs with every key over one hash (the sdk's ``sign`` hashes the transaction again for each key) and
+    returns the envelope's XDR and the transaction hash in hex."""
+    tx_hash = envelope.hash()
+    for keypair in signers:
+        envelope.signatures.append(keypair.sign_decorated(tx_hash))
+    return envelope.to_xdr(), tx_hash.hex()
 
 
 def envelope_sequence(envelope_xdr: str) -> int:

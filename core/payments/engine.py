@@ -54,7 +54,7 @@ class _Ttl:
 
 
 class AccountCache:
-    """Account states from Horizon, kept ``seconds`` per account (the worker's channel path only)."""
+    """Account states from Horizon, kept ``seconds`` per account."""
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
         self._seconds = seconds
@@ -87,9 +87,16 @@ class PaymentEngine:
     sleep: Callable[[float], None] = time.sleep
     _fees: _Ttl = field(default_factory=lambda: _Ttl(2.0))
     _ledger: _Ttl = field(default_factory=lambda: _Ttl(1.0))
+    _accounts: AccountCache = field(default_factory=lambda: AccountCache(seconds=1.0))
 
     def fee_stats(self) -> FeeStats:
         return self._fees.get(self.horizon.fee_stats)
 
     def latest_ledger(self) -> LedgerInfo:
         return self._ledger.get(self.horizon.latest_ledger)
+
+    def recent_account(self, account_id: str) -> AccountState:
+        """The account as Horizon showed it within the last second: good enough to check signers, funds
+        and existence before signing (the ledger has the last word), never for a sequence number.
+        AccountNotFound is not remembered, so a newly created account shows up at once."""
+        return self._accounts.get(account_id, self.horizon.load_account)

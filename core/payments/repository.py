@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.model import Payment, PaymentEvent
@@ -16,6 +16,24 @@ from paycrypt.core.storage.types import utcnow
 from paycrypt.core.values import Asset, Memo
 
 t = transactions
+
+_INSERT_PAYMENT = insert(t)
+_INSERT_EVENT = insert(payment_events)
+
+# What a new row holds in the columns a new payment leaves unset.
+_NEW_ROW: dict[str, Any] = {
+    "tx_hash": None,
+    "envelope_xdr": None,
+    "ledger": None,
+    "result_codes": None,
+    "error_code": None,
+    "error_message": None,
+    "attempts": 0,
+    "max_time": None,
+    "channel_account": None,
+    "submitted_at": None,
+    "completed_at": None,
+}
 
 
 class PaymentRepository:
@@ -45,14 +63,17 @@ class PaymentRepository:
 
     # --- writing ---------------------------------------------------------------------------------------
 
-    def add(self, values: Mapping[str, Any], *, detail: dict[str, Any] | None = None) -> None:
+    def add(self, values: Mapping[str, Any], *, detail: dict[str, Any] | None = None) -> Payment:
+        """Stores a new payment (and its first events); returns it as stored, without reading it back."""
         now = values["created_at"]
-        self._conn.execute(insert(t).values(**values, updated_at=now))
+        self._conn.execute(_INSERT_PAYMENT, {**values, "updated_at": now})
         self._conn.execute(
-            insert(payment_events).values(payment_id=values["id"], status=PaymentStatus.RECEIVED, at=now)
+            _INSERT_EVENT,
+            {"payment_id": values["id"], "status": PaymentStatus.RECEIVED.value, "at": now, "detail": None},
         )
         if values["status"] != PaymentStatus.RECEIVED:
             self._event(values["id"], PaymentStatus(values["status"]), now, detail)
+        return to_payment({**_NEW_ROW, **values, "updated_at": now})
 
     def move(
         self,
@@ -86,11 +107,69 @@ class PaymentRepository:
         self._event(payment_id, status, now, detail)
         return True
 
+    def move_many(
+        self,
+        status: PaymentStatus,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        expected: Iterable[PaymentStatus],
+        lease_owner: str,
+        passing_through: Sequence[PaymentStatus] = (),
+        lease_owner_reset: bool = False,
+        **common: Any,
+    ) -> bool:
+        """Moves many payments to ``status`` in one statement, all or none.
+
+        Each row holds ``id``, an optional event ``detail`` and the same per-payment fields; ``common`` fields
+        are the same for every payment. Every payment must still be in an ``expected`` state and leased to
+        ``lease_owner``; when one is not, nothing is written and the caller moves them one by one.
+        ``passing_through`` records intermediate states as events at the same time (signed, then
+        submitted)."""
+        if not rows:
+            return True
+        now = utcnow()
+        if lease_owner_reset:
+            common.update(lease_owner=None, lease_until=None)
+        if status.is_terminal:
+            common.setdefault("completed_at", now)
+        per_row = sorted(k for k in rows[0] if k not in ("id", "detail"))
+        statement = (
+            update(t)
+            .where(
+                t.c.id == bindparam("b_id"),
+                or_(*(t.c.status == s.value for s in expected)),  # (IN cannot expand in executemany)
+                t.c.lease_owner == lease_owner,
+            )
+            .values(
+                status=status.value,
+                updated_at=now,
+                **common,
+                **{key: bindparam(f"b_{key}") for key in per_row},
+            )
+        )
+        params = [{"b_id": row["id"], **{f"b_{key}": row[key] for key in per_row}} for row in rows]
+        savepoint = self._conn.begin_nested()
+        if self._conn.execute(statement, params).rowcount != len(rows):
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        events = [
+            {"payment_id": row["id"], "status": step.value, "at": now, "detail": None}
+            for row in rows
+            for step in passing_through
+        ]
+        events += [
+            {"payment_id": row["id"], "status": status.value, "at": now, "detail": row.get("detail")}
+            for row in rows
+        ]
+        self._conn.execute(_INSERT_EVENT, events)
+        return True
+
     def _event(
         self, payment_id: str, status: PaymentStatus, at: datetime, detail: dict[str, Any] | None
     ) -> None:
         self._conn.execute(
-            insert(payment_events).values(payment_id=payment_id, status=status.value, at=at, detail=detail)
+            _INSERT_EVENT, {"payment_id": payment_id, "status": status.value, "at": at, "detail": detail}
         )
 
     # --- claiming work ---------------------------------------------------------------------------------
@@ -141,7 +220,7 @@ class PaymentRepository:
         )
 
 
-def to_payment(row: RowMapping) -> Payment:
+def to_payment(row: Mapping[Any, Any]) -> Payment:
     asset = Asset(code=row["asset_code"], issuer=row["asset_issuer"]) if row["asset_code"] else Asset.native()
     memo = Memo.parse(row["memo"], row["memo_type"]) if row["memo_type"] else Memo.none()
     return Payment(

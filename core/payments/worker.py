@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -21,17 +23,17 @@ from stellar_sdk import Keypair
 
 from paycrypt.core.control import is_paused
 from paycrypt.core.errors import NotFoundError, PayCryptError
-from paycrypt.core.horizon import AccountNotFound, HorizonError
+from paycrypt.core.horizon import AccountNotFound, AccountState, HorizonError
 from paycrypt.core.limits import release_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments import metrics
 from paycrypt.core.payments.balances import spendable
-from paycrypt.core.payments.builder import build_envelope, envelope_sequence
+from paycrypt.core.payments.builder import build_envelope, envelope_sequence, sign_envelope
 from paycrypt.core.payments.channels import LEASE_MARGIN
-from paycrypt.core.payments.engine import AccountCache, PaymentEngine
+from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
 from paycrypt.core.payments.model import Payment
-from paycrypt.core.payments.signing import needed_weight, plan_signatures
+from paycrypt.core.payments.signing import SigningPlan, needed_weight, plan_signatures
 from paycrypt.core.payments.submission import Outcome, submit_until_final
 from paycrypt.core.records import SealedSeed
 from paycrypt.core.storage.unit_of_work import UnitOfWork
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 S = PaymentStatus
 NEW = (S.RECEIVED, S.HELD)
 IN_FLIGHT = (S.SIGNED, S.SUBMITTED)
+UNFINISHED = (*IN_FLIGHT, S.AWAITING_SIGNATURES)
 
 
 @dataclass(frozen=True)
@@ -55,44 +58,79 @@ class Prepared:
     needed: int
     weight: int
 
+    @property
+    def consumed_sequence(self) -> int | None:
+        """The channel sequence number this envelope uses up once it lands (None without a channel)."""
+        if self.channel is None or self.channel_sequence is None:
+            return None
+        return self.channel_sequence + 1
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A payment whose envelope is stored and about to be posted; ``sequence``: what it consumes of its
+    channel's sequence numbers once it lands (None when not through a channel or unknown)."""
+
+    payment: Payment
+    sequence: int | None
+
+
+Settled = queue.SimpleQueue[tuple[Sent, Outcome]]
+
 
 class PaymentWorker:
     def __init__(self, engine: PaymentEngine, *, lease_seconds: float = 60.0, name: str | None = None):
         self.engine = engine
         self.lease = timedelta(seconds=lease_seconds)
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._accounts = AccountCache(seconds=1.0)
         self._sealed: dict[str, SealedSeed] = {}
 
     # --- the loop --------------------------------------------------------------------------------------
 
     def run_forever(self, stop: threading.Event, *, concurrency: int = 16, idle_seconds: float = 0.5) -> None:
-        """Claims payments as threads free up and processes up to ``concurrency`` at once.
+        """Claims payments as slots free up and keeps up to ``concurrency`` submissions in flight.
 
         A synchronous submission waits for its ledger, so throughput comes from many payments in flight
-        (each on its own channel account), not from one payment after another."""
+        (each on its own channel account). The database work around them is done in batches by this
+        thread: claim, lease channels, store envelopes, record successes."""
         log.info("worker %s started (%d at a time)", self.owner, concurrency)
         in_flight: set[Future[None]] = set()
+        settled: Settled = queue.SimpleQueue()
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payment") as pool:
             while not stop.is_set():
+                self._settle(settled)
                 free = concurrency - len(in_flight)
-                claimed: list[Payment] = []
+                started: list[Future[None]] = []
                 # Claim in batches (a tenth of the slots at least): each claim is a locking query.
                 if free >= max(1, concurrency // 10) or not in_flight:
                     try:
-                        claimed = self._claim((*IN_FLIGHT, S.AWAITING_SIGNATURES), free, respect_pause=False)
-                        if free > len(claimed):
-                            claimed += self._claim(NEW, free - len(claimed), respect_pause=True)
+                        started = self._start(pool, settled, free)
                     except PayCryptError as err:
                         log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
-                in_flight |= {pool.submit(self._process_logged, payment) for payment in claimed}
+                in_flight |= set(started)
                 if in_flight:
-                    timeout = 0.05 if claimed else idle_seconds
-                    _, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                    done, in_flight = wait(
+                        in_flight, timeout=0.05 if started else idle_seconds, return_when=FIRST_COMPLETED
+                    )
+                    if done:
+                        stop.wait(0.01)  # answers come by the ledger: let a ledger's worth arrive together
                 else:
                     stop.wait(idle_seconds)
             wait(in_flight)
+            self._settle(settled)
         log.info("worker %s stopped", self.owner)
+
+    def _start(self, pool: ThreadPoolExecutor, settled: Settled, free: int) -> list[Future[None]]:
+        """Claims up to ``free`` payments: unfinished ones first, then new ones unless paused."""
+        started = [
+            pool.submit(self._process_logged, payment)
+            for payment in self._claim(UNFINISHED, free, respect_pause=False)
+        ]
+        if free > len(started):
+            sent, others = self._sign_and_store(self._claim(NEW, free - len(started), respect_pause=True))
+            started += [pool.submit(self._submit_logged, one, settled) for one in sent]
+            started += [pool.submit(self._process_logged, payment) for payment in others]
+        return started
 
     def _process_logged(self, payment: Payment) -> None:
         try:
@@ -101,16 +139,27 @@ class PaymentWorker:
             # The payment keeps its stored state and lease; once the lease expires a pass settles it.
             log.exception("payment %s: unexpected error while processing", payment.id)
 
+    def _submit_logged(self, sent: Sent, settled: Settled) -> None:
+        try:
+            self._submit_and_settle(sent, settled)
+        except Exception:
+            log.exception("payment %s: unexpected error while submitting", sent.payment.id)
+
     def run_once(self, limit: int = 20) -> int:
-        """One pass: in-flight payments first, then new ones unless paused. Returns how many it handled."""
+        """One pass: unfinished payments first, then new ones unless paused. Returns how many it handled."""
         handled = 0
-        for payment in self._claim((*IN_FLIGHT, S.AWAITING_SIGNATURES), limit, respect_pause=False):
+        for payment in self._claim(UNFINISHED, limit, respect_pause=False):
             self.process(payment)
             handled += 1
-        for payment in self._claim(NEW, limit, respect_pause=True):
+        fresh = self._claim(NEW, limit, respect_pause=True)
+        sent, others = self._sign_and_store(fresh)
+        settled: Settled = queue.SimpleQueue()
+        for one in sent:
+            self._submit_and_settle(one, settled)
+        self._settle(settled)
+        for payment in others:
             self.process(payment)
-            handled += 1
-        return handled
+        return handled + len(fresh)
 
     def process_by_id(self, payment_id: str) -> Payment | None:
         """Claims and processes one payment now (``paycrypt pay --wait``); None if it is not claimable."""
@@ -138,6 +187,218 @@ class PaymentWorker:
             claimed = uow.payments.claim(self.owner, statuses, lease=self.lease, limit=limit)
             uow.commit()
         return claimed
+
+    # --- new payments, in batches -----------------------------------------------------------------------
+
+    def _sign_and_store(self, payments: list[Payment]) -> tuple[list[Sent], list[Payment]]:
+        """Signs a batch of new payments, each through its own channel, and stores their envelopes in one
+        transaction. Returns those ready to post, and those to take one by one (no free channel, missing
+        co-signers, a retry, or anything unusual), which :meth:`process` handles."""
+        if not payments:
+            return [], []
+        try:
+            prepared, others = self._prepare_batch(payments)
+        except HorizonError as err:
+            metrics.horizon_errors.labels(code=err.code).inc()
+            log.warning("cannot prepare %d payments: %s; one by one instead", len(payments), err.message)
+            return [], payments
+        return self._store_batch(prepared), others
+
+    def _prepare_batch(self, payments: list[Payment]) -> tuple[list[tuple[Payment, Prepared]], list[Payment]]:
+        engine = self.engine
+        ledger = engine.latest_ledger()
+        max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=engine.policy.tx_timeout_seconds)
+        fee = quote_fee(
+            engine.fee_stats(), operations=1, max_per_operation=engine.policy.max_fee_per_operation
+        )
+        plans: list[tuple[Payment, SigningPlan]] = []
+        others: list[Payment] = []
+        with engine.uow_factory() as uow:
+            for payment in payments:
+                plan = self._plan_through_channel(uow, payment, ledger.base_reserve)
+                if plan is None:
+                    others.append(payment)
+                else:
+                    plans.append((payment, plan))
+            leases = uow.channels.lease_many([p.id for p, _ in plans], until=max_time + LEASE_MARGIN)
+            uow.commit()
+        prepared: list[tuple[Payment, Prepared]] = []
+        funds_keys = _Unsealed(self._signer)  # the funds accounts' keys, unsealed once for this batch
+        for payment, plan in plans:
+            lease = leases.get(payment.id)
+            if lease is None:  # every channel is busy
+                others.append(payment)
+                continue
+            channel, sequence = lease
+            if sequence is None:  # a new channel, or one whose last envelope's fate was unknown
+                try:
+                    sequence = engine.horizon.load_account(channel).sequence
+                except HorizonError:
+                    self._release_channel(channel, payment.id, None)
+                    others.append(payment)
+                    continue
+            envelope = build_envelope(
+                payment,
+                sequence=sequence,
+                passphrase=engine.policy.network_passphrase,
+                fee_per_operation=fee.per_operation,
+                max_time=max_time,
+                channel=channel,
+            )
+            envelope_xdr, tx_hash = sign_envelope(
+                envelope, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
+            )
+            prepared.append(
+                (
+                    payment,
+                    Prepared(
+                        envelope_xdr=envelope_xdr,
+                        tx_hash=tx_hash,
+                        fee=fee.total,
+                        max_time=max_time,
+                        channel=channel,
+                        channel_sequence=sequence,
+                        complete=True,
+                        needed=plan.needed,
+                        weight=plan.weight,
+                    ),
+                )
+            )
+        return prepared, others
+
+    def _plan_through_channel(
+        self, uow: UnitOfWork, payment: Payment, base_reserve: int
+    ) -> SigningPlan | None:
+        """The signers for a first envelope sent through a channel; None when the payment needs the
+        one-by-one path (a retry, a source the ledger lacks, co-signers to wait for, too little money)."""
+        if payment.attempts or payment.error_code:
+            return None
+        try:
+            source = self.engine.recent_account(payment.source_account)
+        except AccountNotFound:
+            return None
+        plan = plan_signatures(source, needed_weight(source, threshold="medium"), self._held(uow, source))
+        if not plan.complete:
+            return None
+        if spendable(source, payment.asset, base_reserve=base_reserve, fee=0) < payment.amount_stroops:
+            return None
+        return plan
+
+    def _held(self, uow: UnitOfWork, source: AccountState) -> set[str]:
+        return {s.key for s in source.signers if s.key in self._sealed or uow.signing_keys.holds(s.key)}
+
+    def _store_batch(self, prepared: list[tuple[Payment, Prepared]]) -> list[Sent]:
+        """Stores every envelope and hash before the first POST, in one transaction; if payments were
+        paused meanwhile, or one payment was taken by someone else, each is stored on its own instead."""
+        if not prepared:
+            return []
+        rows: list[dict[str, Any]] = [
+            {
+                "id": payment.id,
+                "envelope_xdr": ready.envelope_xdr,
+                "tx_hash": ready.tx_hash,
+                "fee_stroops": ready.fee,
+                "max_time": ready.max_time,
+                "attempts": payment.attempts + 1,
+                "channel_account": ready.channel,
+                "detail": {"hash": ready.tx_hash},
+            }
+            for payment, ready in prepared
+        ]
+        submitted_at = self.engine.clock()
+        with self.engine.uow_factory() as uow:
+            stored = not is_paused(uow, hold=True) and uow.payments.move_many(
+                S.SUBMITTED,
+                rows,
+                expected=NEW,
+                lease_owner=self.owner,
+                passing_through=(S.SIGNED,),
+                submitted_at=submitted_at,
+            )
+            if stored:
+                uow.commit()
+        if not stored:
+            sent = [(self._store_envelope(payment, ready), ready) for payment, ready in prepared]
+            return [Sent(one, ready.consumed_sequence) for one, ready in sent if one is not None]
+        return [
+            Sent(
+                replace(
+                    payment,
+                    status=S.SUBMITTED,
+                    submitted_at=submitted_at,
+                    **{k: v for k, v in row.items() if k not in ("id", "detail")},
+                ),
+                ready.consumed_sequence,
+            )
+            for (payment, ready), row in zip(prepared, rows, strict=True)
+        ]
+
+    def _submit_and_settle(self, sent: Sent, settled: Settled) -> None:
+        """Posts the stored envelope; a success waits in ``settled`` to be recorded with others, anything
+        else is recorded now."""
+        try:
+            outcome = self._submit(sent.payment)
+        except HorizonError as err:
+            metrics.horizon_errors.labels(code=err.code).inc()
+            log.warning("payment %s: %s; will retry", sent.payment.id, err.message)
+            self._release(sent.payment)
+            return
+        if outcome.kind == "succeeded":
+            settled.put((sent, outcome))
+        else:
+            self._record(sent.payment, outcome)
+
+    def _settle(self, settled: Settled) -> None:
+        """Records the successes waiting in ``settled`` in one transaction (one by one if that fails)."""
+        batch: list[tuple[Sent, Outcome]] = []
+        while True:
+            try:
+                batch.append(settled.get_nowait())
+            except queue.Empty:
+                break
+        if not batch:
+            return
+        rows = [
+            {
+                "id": sent.payment.id,
+                "ledger": outcome.ledger,
+                "fee_stroops": outcome.fee_charged
+                if outcome.fee_charged is not None
+                else sent.payment.fee_stroops,
+            }
+            for sent, outcome in batch
+        ]
+        with self.engine.uow_factory() as uow:
+            recorded = uow.payments.move_many(
+                S.SUCCEEDED,
+                rows,
+                expected=(S.SUBMITTED,),
+                lease_owner=self.owner,
+                lease_owner_reset=True,
+                result_codes=None,
+            )
+            if recorded:
+                uow.channels.release_many(
+                    [
+                        (sent.payment.channel_account, sent.payment.id, sent.sequence)
+                        for sent, _ in batch
+                        if sent.payment.channel_account is not None
+                    ]
+                )
+                uow.commit()
+        if not recorded:
+            for sent, outcome in batch:
+                self._record(sent.payment, outcome)
+            return
+        now = self.engine.clock()
+        metrics.payments.labels(outcome=S.SUCCEEDED.value).inc(len(batch))
+        for sent, _ in batch:
+            if sent.payment.submitted_at is not None:
+                metrics.submission_latency.observe(
+                    max((now - sent.payment.submitted_at).total_seconds(), 0.0)
+                )
+        log.info("%d payments succeeded", len(batch))
+        log.debug("succeeded: %s", ", ".join(sent.payment.id for sent, _ in batch))
 
     # --- one payment -----------------------------------------------------------------------------------
 
@@ -170,7 +431,7 @@ class PaymentWorker:
         try:
             # Through a channel the funds account's sequence is not needed: a state a moment old will do
             # for signers and balance (the ledger has the last word on both).
-            source = self._accounts.get(payment.source_account, engine.horizon.load_account)
+            source = engine.recent_account(payment.source_account)
         except AccountNotFound:
             self._finish(
                 payment, S.FAILED, code="source_account_missing", message="the source account is gone"
@@ -228,11 +489,11 @@ class PaymentWorker:
             max_time=max_time,
             channel=channel,
         )
-        for signer in (*plan.signers, *([channel] if channel is not None else [])):
-            envelope.sign(self._signer(signer))
+        signers = (*plan.signers, *([channel] if channel is not None else []))
+        envelope_xdr, tx_hash = sign_envelope(envelope, (self._signer(signer) for signer in signers))
         return Prepared(
-            envelope_xdr=envelope.to_xdr(),
-            tx_hash=envelope.hash_hex(),
+            envelope_xdr=envelope_xdr,
+            tx_hash=tx_hash,
             fee=fee.total,
             max_time=max_time,
             channel=channel,
@@ -353,10 +614,14 @@ class PaymentWorker:
                 self._release(payment)
                 return
             payment = submitted
+        self._record(payment, self._submit(payment))
+
+    def _submit(self, payment: Payment) -> Outcome:
+        """Posts the stored envelope (again after transient errors) until the ledger answers or this
+        worker's lease is nearly over."""
         assert payment.envelope_xdr and payment.tx_hash and payment.max_time
-        started = self.engine.clock()
-        lease_end = started + self.lease * 0.8
-        outcome = submit_until_final(
+        lease_end = self.engine.clock() + self.lease * 0.8
+        return submit_until_final(
             self.engine.horizon,
             envelope_xdr=payment.envelope_xdr,
             tx_hash=payment.tx_hash,
@@ -365,7 +630,6 @@ class PaymentWorker:
             deadline=lambda: self.engine.clock() >= lease_end,
             on_retry=_count_retry,
         )
-        self._record(payment, outcome)
 
     def _record(self, payment: Payment, outcome: Outcome) -> None:
         fields: dict[str, Any] = {"result_codes": outcome.result_codes or None}
@@ -476,6 +740,20 @@ class PaymentWorker:
         with self.engine.uow_factory() as uow:
             uow.payments.release(payment.id, self.owner, retry_after=retry_after)
             uow.commit()
+
+
+class _Unsealed:
+    """Keys unsealed for one batch of signatures, then dropped with it."""
+
+    def __init__(self, unseal: Callable[[str], Keypair]):
+        self._unseal = unseal
+        self._keys: dict[str, Keypair] = {}
+
+    def get(self, account_id: str) -> Keypair:
+        key = self._keys.get(account_id)
+        if key is None:
+            key = self._keys[account_id] = self._unseal(account_id)
+        return key
 
 
 def _give_back_limits(uow: UnitOfWork, payment: Payment) -> None:

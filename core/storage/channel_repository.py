@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from paycrypt.core.storage.tables import channel_accounts as c
@@ -62,6 +62,47 @@ class ChannelRepository:
             .values(leased_to=payment_id, lease_until=until)
         ).rowcount
         return (row.account_id, row.sequence) if taken == 1 else None
+
+    def lease_many(self, payment_ids: list[str], until: datetime) -> dict[str, tuple[str, int | None]]:
+        """Free channels leased to as many of the payments as there are free channels, in one go: payment
+        id -> (channel, its last sequence number or None)."""
+        if not payment_ids:
+            return {}
+        now = utcnow()
+        free = or_(c.c.lease_until.is_(None), c.c.lease_until < now)
+        query = (
+            select(c.c.account_id, c.c.sequence)
+            .where(c.c.status == "ready", free)
+            .order_by(c.c.lease_until)
+            .limit(len(payment_ids))
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self._conn.execute(query).all()
+        if not rows:
+            return {}
+        pairs = list(zip(payment_ids, rows, strict=False))
+        taken = self._conn.execute(
+            update(c)
+            .where(c.c.account_id == bindparam("b_account"), free)
+            .values(leased_to=bindparam("b_payment"), lease_until=until),
+            [{"b_account": row.account_id, "b_payment": payment_id} for payment_id, row in pairs],
+        ).rowcount
+        if taken != len(pairs):
+            # Rows are locked (PostgreSQL) or the database is (SQLite), so this means a broken invariant.
+            raise RuntimeError("channel leases changed under a locked read")
+        return {payment_id: (row.account_id, row.sequence) for payment_id, row in pairs}
+
+    def release_many(self, releases: list[tuple[str, str, int | None]]) -> None:
+        """Frees channels: (channel, payment id, sequence consumed or None), as :meth:`release`."""
+        if not releases:
+            return
+        self._conn.execute(
+            update(c)
+            .where(c.c.account_id == bindparam("b_account"), c.c.leased_to == bindparam("b_payment"))
+            .values(leased_to=None, lease_until=None, sequence=bindparam("b_sequence")),
+            [{"b_account": a, "b_payment": p, "b_sequence": s} for a, p, s in releases],
+        )
 
     def extend(self, account_id: str, payment_id: str, until: datetime) -> None:
         self._conn.execute(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from paycrypt.core.storage.tables import audit_log, control_state
@@ -61,6 +61,11 @@ class ControlValue:
     reason: str | None
 
 
+# Built once: every payment reads the pause switch.
+_CONTROL = select(control_state).where(control_state.c.key == bindparam("key"))
+_CONTROL_HELD = _CONTROL.with_for_update(read=True)
+
+
 class ControlStateRepository:
     def __init__(self, connection: Connection):
         self._conn = connection
@@ -68,10 +73,8 @@ class ControlStateRepository:
     def get(self, key: str, *, hold: bool = False) -> ControlValue | None:
         """``hold``: on PostgreSQL keep a share lock on the row until the unit of work ends, so a change
         of the switch waits for work decided under its old value."""
-        query = select(control_state).where(control_state.c.key == key)
-        if hold and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(read=True)
-        row = self._conn.execute(query).first()
+        query = _CONTROL_HELD if hold and self._conn.dialect.name == "postgresql" else _CONTROL
+        row = self._conn.execute(query, {"key": key}).first()
         return ControlValue(**row._mapping) if row is not None else None
 
     def put(self, key: str, value: Any, *, by: str, reason: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +13,9 @@ from paycrypt.core.records import TagRecord
 from paycrypt.core.storage.tables import stellar_tags
 from paycrypt.core.storage.types import utcnow
 from paycrypt.core.values import AccountAddress, Memo, Tag
+
+# Built once: a payment reads two tags, and building the statement costs more than running it.
+_BY_TAG = select(stellar_tags).where(stellar_tags.c.tag == bindparam("tag"))
 
 
 class TagRepository:
@@ -41,7 +44,7 @@ class TagRepository:
             raise ConflictError(f"tag '{record.tag}' already exists", code="tag_exists") from err
 
     def get(self, tag: Tag) -> TagRecord | None:
-        row = self._conn.execute(select(stellar_tags).where(stellar_tags.c.tag == tag.value)).first()
+        row = self._conn.execute(_BY_TAG, {"tag": tag.value}).first()
         return _record(row._mapping) if row is not None else None
 
     def all(self) -> list[TagRecord]:

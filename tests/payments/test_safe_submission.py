@@ -9,6 +9,7 @@ import pytest
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
 from paycrypt.core.payments.model import Payment
+from paycrypt.core.payments.submission import Outcome
 from paycrypt.core.payments.worker import PaymentWorker
 from paycrypt.sandbox.testing import FaultKind
 
@@ -67,14 +68,15 @@ def _get(bank, payment_id: str) -> Payment:
 class KilledAfterStoring(PaymentWorker):
     """A worker that dies right after storing the signed envelope, before any POST."""
 
-    def _send(self, payment: Payment) -> None:
+    def _submit(self, payment: Payment) -> Outcome:
         raise SystemExit("killed between signing and submitting")
 
 
 class KilledAfterPosting(PaymentWorker):
     """A worker that dies after Horizon took the envelope, before it records the answer."""
 
-    def _record(self, payment, outcome) -> None:
+    def _submit(self, payment: Payment) -> Outcome:
+        super()._submit(payment)
         raise SystemExit("killed before recording")
 
 
