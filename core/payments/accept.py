@@ -25,6 +25,8 @@ from paycrypt.core.payments.balances import spendable
 from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.fees import quote_fee
 from paycrypt.core.payments.model import Payment
+from paycrypt.core.records import TagRecord
+from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.tags import get_tag
 from paycrypt.core.values import Amount, Asset, Memo, format_stroops
 
@@ -72,8 +74,7 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
     asset = Asset.parse(command.asset)
     requested_memo = Memo.parse(command.memo, command.memo_type)
     engine.policy.limits.check_amount(amount.stroops)
-    source = get_tag(command.source, uow=engine.uow_factory())
-    destination = _destination(engine, command.destination)
+    source, destination = _parties(engine, command)
     memo = _memo(requested_memo, destination)
     if destination.account.address == source.account.address and memo == source.memo:
         raise ValidationError("a payment to oneself is not allowed", code="self_payment", field="to")
@@ -156,17 +157,26 @@ def _existing(engine: PaymentEngine, key: str, fingerprint: str) -> Payment | No
     return payment
 
 
-def _destination(engine: PaymentEngine, text: str) -> Destination:
+def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, Destination]:
+    """The paying tag and where the money goes, read in one unit of work; a federation address is
+    resolved with none open, as it may need the network."""
+    if "*" in command.destination:
+        return get_tag(command.source, uow=engine.uow_factory()), _destination(engine, command.destination)
+    with engine.uow_factory() as uow:
+        return get_tag(command.source, uow=uow), _destination(engine, command.destination, uow=uow)
+
+
+def _destination(engine: PaymentEngine, text: str, *, uow: UnitOfWork | None = None) -> Destination:
     # The unit of work is opened only for a tag lookup, never around a federation request.
     found = resolve_destination(
         text,
-        uow=engine.uow_factory(),
+        uow=uow or engine.uow_factory(),
         federation=engine.federation,
         own_domain=engine.policy.own_federation_domain,
     )
     if found.tag is None:
         # Paid by address: still file it under the receiving tag's history when one tag names it.
-        with engine.uow_factory() as uow:
+        with uow or engine.uow_factory() as uow:
             named = [
                 r
                 for r in uow.tags.by_address(found.account.address)

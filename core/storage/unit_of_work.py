@@ -2,6 +2,9 @@
 
 Nothing is kept unless ``commit()`` is called; leaving the block without it (or with an exception) rolls
 everything back, so a failed command never leaves half-written rows.
+
+A service given a unit of work that is already open joins it: its ``with`` block and ``commit()`` are then
+the outer block's to decide, so one command can read through several services in one transaction.
 """
 
 from __future__ import annotations
@@ -34,8 +37,12 @@ class UnitOfWork:
         self._engine = engine
         self._read_only = read_only
         self._transaction: RootTransaction | None = None
+        self._joined = 0  # how many inner blocks joined this open unit of work
 
     def __enter__(self) -> Self:
+        if self._transaction is not None:
+            self._joined += 1
+            return self
         try:
             self.connection = self._engine.connect()
             self.connection.info[READ_ONLY] = self._read_only
@@ -56,6 +63,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._joined:
+            self._joined -= 1
+            return
         try:
             if self._transaction is not None and self._transaction.is_active:
                 self._transaction.rollback()
@@ -66,7 +76,8 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._transaction is None or not self._transaction.is_active:
             raise RuntimeError("commit() outside an open unit of work")
-        self._transaction.commit()
+        if not self._joined:
+            self._transaction.commit()
 
     def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
