@@ -115,3 +115,22 @@ def test_commit_outside_an_open_unit_is_an_error(uow_factory):
         uow.commit()
         with pytest.raises(RuntimeError):
             uow.commit()
+
+
+def test_a_service_entering_an_open_unit_of_work_joins_it_and_the_outer_block_decides(uow_factory):
+    def service(uow) -> None:  # a service written as usual: its own block, its own commit
+        with uow:
+            uow.audit.record(actor="ops", action="pause", reason="inner")
+            uow.commit()
+
+    with uow_factory() as uow:
+        service(uow)
+        connection = uow.connection
+        assert not connection.closed  # the inner block left the transaction open
+        uow.audit.record(actor="ops", action="resume", reason="outer")
+    assert _count(uow_factory, audit_log) == 0  # no outer commit: the inner "commit" kept nothing
+
+    with uow_factory() as uow:
+        service(uow)
+        uow.commit()
+    assert _count(uow_factory, audit_log) == 1
