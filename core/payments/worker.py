@@ -12,6 +12,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -44,6 +45,9 @@ S = PaymentStatus
 NEW = (S.RECEIVED, S.HELD)
 IN_FLIGHT = (S.SIGNED, S.SUBMITTED)
 UNFINISHED = (*IN_FLIGHT, S.AWAITING_SIGNATURES)
+# New payments signed and stored together: large enough to share the database work, small enough that the
+# first envelopes are on their way while the next batch is signed.
+BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class PaymentWorker:
         self.lease = timedelta(seconds=lease_seconds)
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._sealed: dict[str, SealedSeed] = {}
+        self._next_recovery = 0.0  # monotonic time of the next look for others' unfinished payments
 
     # --- the loop --------------------------------------------------------------------------------------
 
@@ -102,12 +107,14 @@ class PaymentWorker:
                 free = concurrency - len(in_flight)
                 started: list[Future[None]] = []
                 # Claim in batches (a tenth of the slots at least): each claim is a locking query.
-                if free >= max(1, concurrency // 10) or not in_flight:
+                if free >= max(1, min(concurrency // 10, BATCH)) or not in_flight:
                     try:
                         started = self._start(pool, settled, free)
                     except PayCryptError as err:
                         log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
                 in_flight |= set(started)
+                if len(started) >= BATCH and len(in_flight) < concurrency:
+                    continue  # more may be waiting: sign the next batch while these are on their way
                 if in_flight:
                     done, in_flight = wait(
                         in_flight, timeout=0.05 if started else idle_seconds, return_when=FIRST_COMPLETED
@@ -121,13 +128,18 @@ class PaymentWorker:
         log.info("worker %s stopped", self.owner)
 
     def _start(self, pool: ThreadPoolExecutor, settled: Settled, free: int) -> list[Future[None]]:
-        """Claims up to ``free`` payments: unfinished ones first, then new ones unless paused."""
-        started = [
-            pool.submit(self._process_logged, payment)
-            for payment in self._claim(UNFINISHED, free, respect_pause=False)
-        ]
+        """Claims up to ``free`` payments: unfinished ones (other workers' whose lease ran out, looked for
+        once a second), then a batch of new ones unless paused."""
+        started: list[Future[None]] = []
+        if time.monotonic() >= self._next_recovery:
+            self._next_recovery = time.monotonic() + 1.0
+            started = [
+                pool.submit(self._process_logged, payment)
+                for payment in self._claim(UNFINISHED, free, respect_pause=False)
+            ]
         if free > len(started):
-            sent, others = self._sign_and_store(self._claim(NEW, free - len(started), respect_pause=True))
+            fresh = self._claim(NEW, min(free - len(started), BATCH), respect_pause=True)
+            sent, others = self._sign_and_store(fresh)
             started += [pool.submit(self._submit_logged, one, settled) for one in sent]
             started += [pool.submit(self._process_logged, payment) for payment in others]
         return started
