@@ -249,17 +249,24 @@ class PaymentWorker:
                     self._release_channel(channel, payment.id, None)
                     others.append(payment)
                     continue
-            envelope = build_envelope(
-                payment,
-                sequence=sequence,
-                passphrase=engine.policy.network_passphrase,
-                fee_per_operation=fee.per_operation,
-                max_time=max_time,
-                channel=channel,
-            )
-            envelope_xdr, tx_hash = sign_envelope(
-                envelope, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
-            )
+            try:
+                envelope = build_envelope(
+                    payment,
+                    sequence=sequence,
+                    passphrase=engine.policy.network_passphrase,
+                    fee_per_operation=fee.per_operation,
+                    max_time=max_time,
+                    channel=channel,
+                )
+                envelope_xdr, tx_hash = sign_envelope(
+                    envelope, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
+                )
+            except Exception:
+                # Nothing was stored or sent: free the channel; the one-by-one path retries and reports.
+                log.exception("payment %s: cannot sign it in a batch", payment.id)
+                self._release_channel(channel, payment.id, sequence)
+                others.append(payment)
+                continue
             prepared.append(
                 (
                     payment,

@@ -205,3 +205,32 @@ def test_signing_over_one_hash_gives_the_same_envelope_as_the_sdk():
     theirs.sign(funds)
     assert envelope_xdr == theirs.to_xdr()
     assert tx_hash == theirs.hash_hex()
+
+
+def test_a_payment_that_cannot_be_signed_in_a_batch_frees_its_channel_and_goes_one_by_one(bank):
+    bank.custodial("treasury")
+    bob = bank.outside("bob")
+    ensure_channels(bank.engine, funder="treasury", count=2)
+    before = bank.balance(bob.public_key)
+    payment_id = send_payment(bank.engine, SendPayment("treasury", "bob", "1")).payment.id
+
+    class FlakyVault(PaymentWorker):
+        failed = False
+
+        def _prepare_batch(self, payments):
+            prepared, others = super()._prepare_batch(payments)
+            with bank.engine.uow_factory() as uow:
+                self.leased_after_batch = uow.channels.leased()
+            return prepared, others
+
+        def _signer(self, account_id):
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("the vault hiccupped")
+            return super()._signer(account_id)
+
+    worker = FlakyVault(bank.engine)
+    worker.run_once()
+    assert worker.failed and worker.leased_after_batch == 0  # the batch gave its channel back
+    assert _get(bank, payment_id).status is S.SUCCEEDED  # then the one-by-one path sent it
+    assert bank.balance(bob.public_key) == before + XLM
