@@ -8,6 +8,7 @@ import sys
 import click
 
 from paycrypt.cli.accounts import accounts
+from paycrypt.cli.api import api
 from paycrypt.cli.channels import channels
 from paycrypt.cli.context import AppContext
 from paycrypt.cli.control import pause, resume, status
@@ -19,6 +20,7 @@ from paycrypt.cli.run import run
 from paycrypt.cli.sandbox import sandbox
 from paycrypt.cli.settings import config, keys
 from paycrypt.cli.tags import tags
+from paycrypt.cli.token import token
 from paycrypt.core import __version__
 from paycrypt.core.errors import PayCryptError
 from paycrypt.core.secrets import redact
@@ -51,6 +53,8 @@ cli.add_command(config)
 cli.add_command(keys)
 cli.add_command(accounts)
 cli.add_command(tags)
+cli.add_command(api)
+cli.add_command(token)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,6 +34,13 @@ def config_show(app: AppContext) -> None:
         ("JWT_SECRET", _secret_note("JWT_SECRET", s.generated_secrets)),
         ("PAYCRYPT_MASTER_KEY", _secret_note("PAYCRYPT_MASTER_KEY", s.generated_secrets)),
         ("PAYCRYPT_VAR_DIR", str(s.var_dir)),
+        ("API_HOST", s.api.host),
+        ("API_PORT", str(s.api.port)),
+        ("JWT_ALGORITHM", s.api.jwt_algorithm),
+        ("JWT_ISSUER", s.api.jwt_issuer),
+        ("JWT_AUDIENCE", s.api.jwt_audience),
+        ("API_TRUSTED_PROXIES", ", ".join(s.api.trusted_proxies) or "none"),
+        ("METRICS_TOKEN", f"{REDACTED} (set)" if s.api.metrics_token else "(not set: /metrics is open)"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

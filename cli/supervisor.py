@@ -39,6 +39,10 @@ def stack_services(settings: Settings) -> list[Service]:
             )
         )
     services.append(Service("worker", _paycrypt("worker")))
+    api = settings.api
+    services.append(
+        Service("api", _paycrypt("api", "--port", str(api.port)), url=f"http://{api.host}:{api.port}")
+    )
     return services
 
 

@@ -46,6 +46,17 @@ class Container:
             )
         return self._horizon
 
+    def probe_horizon(self) -> SdkHorizon:
+        """A separate Horizon client for health probes: a short timeout and no retry, so a readiness
+        check answers within seconds when Horizon is down. The caller closes it."""
+        return SdkHorizon(
+            self.settings.horizon_url,
+            timeout_seconds=2,
+            retries=0,
+            network_passphrase=self.settings.network_passphrase,
+            pool_size=2,
+        )
+
     @property
     def vault(self) -> KeyVault:
         return KeyVault(self.settings.master_key)

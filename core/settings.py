@@ -25,6 +25,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from paycrypt.core.api_settings import ApiSettings, read_api_settings
 from paycrypt.core.errors import ConfigError, ValidationError
 from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.secrets import Secret
@@ -89,6 +90,7 @@ class Settings:
     cosign_window_seconds: int
     federation_domain: str | None
     horizon_pool_size: int
+    api: ApiSettings
     # Development only: secrets that are throwaways kept under var/secrets, and those created by this load.
     generated_secrets: tuple[str, ...] = field(default=())
     created_secrets: tuple[str, ...] = field(default=())
@@ -113,6 +115,7 @@ class Settings:
     def known_secret_values(self) -> tuple[str, ...]:
         """Raw secret values the log filter must mask wherever they appear."""
         values = [self.jwt_secret.reveal(), self.master_key.reveal()]
+        values += [s.reveal() for s in (self.api.jwt_private_key, self.api.metrics_token) if s is not None]
         for url in (self.database_url, self.redis_url):
             if url is not None:
                 password = make_url(url.reveal()).password
@@ -259,12 +262,14 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             f"PAYCRYPT_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}"
         )
 
+    federation_domain = _domain(src.get("PAYCRYPT_FEDERATION_DOMAIN"))
     return Settings(
+        api=read_api_settings(src, federation_domain=federation_domain),
         limits=_limits(src),
         max_fee_stroops=src.integer("PAYCRYPT_MAX_FEE_STROOPS", 100_000, minimum=100, maximum=1_000_000_000),
         tx_timeout_seconds=src.integer("PAYCRYPT_TX_TIMEOUT", 60, minimum=10, maximum=3600),
         cosign_window_seconds=src.integer("PAYCRYPT_COSIGN_WINDOW", 3600, minimum=60, maximum=7 * 86400),
-        federation_domain=_domain(src.get("PAYCRYPT_FEDERATION_DOMAIN")),
+        federation_domain=federation_domain,
         horizon_pool_size=src.integer("PAYCRYPT_HORIZON_POOL_SIZE", 32, minimum=1, maximum=1024),
         env=env,
         var_dir=var_dir,

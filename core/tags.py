@@ -64,6 +64,46 @@ def list_tags(*, uow: UnitOfWork) -> list[TagRecord]:
         return uow.tags.all()
 
 
+def update_tag(
+    tag: str,
+    *,
+    account: str | None = None,
+    memo: str | None = None,
+    memo_type: str | None = None,
+    uow: UnitOfWork,
+    actor: str = "system",
+) -> TagRecord:
+    """Points ``tag`` at another account and/or memo; an omitted account keeps the current one.
+
+    The memo is replaced as given (none clears it); one unit of work, and the creation time is kept."""
+    name = Tag.parse(tag)
+    address = AccountAddress.parse(account, field="account") if account is not None else None
+    parsed_memo = Memo.parse(memo, memo_type)
+    with uow:
+        current = uow.tags.get(name)
+        if current is None:
+            raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
+        new_address = address or current.account
+        record = TagRecord(
+            tag=name,
+            account=new_address,
+            memo=parsed_memo,
+            custodial=uow.signing_keys.holds(new_address.account_id),
+            created_at=current.created_at,
+            updated_at=utcnow(),
+        )
+        uow.tags.remove(name)
+        uow.tags.add(record)
+        uow.audit.record(
+            actor=actor,
+            action="tag.updated",
+            details={"tag": name.value, "account": new_address.address, "was": current.account.address},
+        )
+        uow.commit()
+    log.debug("updated tag %s: %s", name, new_address)
+    return record
+
+
 def remove_tag(tag: str, *, uow: UnitOfWork, actor: str = "system") -> TagRecord:
     """Removes the tag. A signing key stays in the vault: the account may still hold funds."""
     name = Tag.parse(tag)

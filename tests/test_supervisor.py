@@ -34,4 +34,10 @@ def test_the_sandbox_is_part_of_the_embedded_stack_only(settings_factory):
     assert [s.name for s in embedded][:1] == ["sandbox"]
     assert "--port" in embedded[0].argv and "8000" in embedded[0].argv
     remote = stack_services(settings_factory(STELLAR_NETWORK="TESTNET"))
-    assert [s.name for s in remote] == ["worker"]
+    assert [s.name for s in remote] == ["worker", "api"]
+
+
+def test_the_stack_serves_the_api_on_its_configured_port(settings_factory):
+    [api] = [s for s in stack_services(settings_factory(API_PORT="3100")) if s.name == "api"]
+    assert api.argv[-3:] == ("api", "--port", "3100")
+    assert api.url == "http://127.0.0.1:3100"

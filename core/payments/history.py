@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.values import Tag
 
 MAX_PAGE = 200
+_PAYMENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 CSV_COLUMNS = (
     "id", "created_at", "status", "direction", "from", "to", "destination_account",
     "asset", "amount", "fee", "memo_type", "memo", "hash", "ledger", "error_code", "completed_at",
@@ -90,7 +92,11 @@ def _read_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, payment_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(at), str(payment_id)
+        when = datetime.fromisoformat(at)
+        # Anything else would reach the database: a naive time or a strange id must not become a 500.
+        if when.tzinfo is None or not isinstance(payment_id, str) or not _PAYMENT_ID.fullmatch(payment_id):
+            raise ValueError("not a cursor")
+        return when, payment_id
     except (ValueError, TypeError):
         raise ValidationError(
             "the cursor is not one this service gave out", code="cursor_invalid", field="cursor"

@@ -1,0 +1,87 @@
+"""What routes receive: the wired services, and guards that rate-limit and authenticate in that order.
+
+Every route names its rate-limit group; a guarded route also names the scope its token needs.
+The per-IP limit is counted before the token is checked, so guessing tokens is throttled too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from paycrypt.api.errors import Unauthorized
+from paycrypt.api.metrics import MetricsExporter
+from paycrypt.api.ratelimit import ApiRateLimiter, RateState
+from paycrypt.api.security import Principal, TokenVerifier
+from paycrypt.core.bootstrap import Container
+from paycrypt.core.errors import PermissionDenied
+from paycrypt.core.horizon import HorizonPort
+from paycrypt.core.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="A JWT from `paycrypt token issue`")
+
+
+@dataclass
+class ApiServices:
+    container: Container
+    verifier: TokenVerifier
+    limiter: ApiRateLimiter
+    metrics: MetricsExporter
+    probe_horizon: HorizonPort  # short timeout, no retry: for readiness only
+
+    @property
+    def settings(self) -> Settings:
+        return self.container.settings
+
+
+def services(request: Request) -> ApiServices:
+    found: ApiServices = request.app.state.services
+    return found
+
+
+Api = Annotated[ApiServices, Depends(services)]
+
+
+def client_ip(request: Request) -> str:
+    # After the proxy-headers middleware: the first untrusted address in X-Forwarded-For, or the peer.
+    return request.client.host if request.client else "unknown"
+
+
+def _remember(request: Request, state: RateState) -> None:
+    request.state.rate_limit = RateState.tightest(getattr(request.state, "rate_limit", None), state)
+
+
+def public(group: str) -> Callable[..., None]:
+    """A route anyone may call, limited per client address."""
+
+    def guard(request: Request, api: Api) -> None:
+        _remember(request, api.limiter.check_ip(group, client_ip(request)))
+
+    return guard
+
+
+def authorised(group: str, *scopes: str) -> Callable[..., Principal]:
+    """A route that needs a valid token holding one of ``scopes`` (none named: any valid token)."""
+
+    def guard(
+        request: Request,
+        api: Api,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        _remember(request, api.limiter.check_ip(group, client_ip(request)))
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("a bearer token is required", code="token_missing")
+        principal = api.verifier.verify(credentials.credentials)
+        _remember(request, api.limiter.check_token(group, principal.subject))
+        if scopes and not any(principal.has(scope) for scope in scopes):
+            raise PermissionDenied(
+                f"this token lacks the scope {' or '.join(scopes)}", code="insufficient_scope"
+            )
+        request.state.principal = principal
+        return principal
+
+    return guard

@@ -1,0 +1,87 @@
+"""Serving the API with uvicorn: the factory each worker process calls, and `run_api` for the CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from paycrypt.api.app import create_app
+from paycrypt.api.context import install_request_id_logging
+from paycrypt.api.metrics import MULTIPROC_ENV, MetricsExporter, serve_metrics
+from paycrypt.core.bootstrap import Container, configure_logging
+from paycrypt.core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+APP_FACTORY = "paycrypt.api.server:app_factory"
+
+
+def app_factory() -> FastAPI:
+    """What each uvicorn worker runs: settings from the environment, logs with request ids."""
+    settings = get_settings()
+    configure_logging(settings)
+    install_request_id_logging()
+    return create_app(settings)
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str
+    port: int
+    workers: int = 1
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+
+def prepare_multiprocess_metrics(var_dir: Path, workers: int) -> str | None:
+    """With several workers, every one must write its samples where a scrape adds them up.
+
+    PROMETHEUS_MULTIPROC_DIR given by the operator is used as it is (empty it before a start, as
+    prometheus-client requires); otherwise a fresh folder under var/ is made for this run."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        return given
+    if workers <= 1:
+        return None
+    var_dir.mkdir(parents=True, exist_ok=True)
+    folder = tempfile.mkdtemp(prefix="prometheus-api-", dir=var_dir)
+    os.environ[MULTIPROC_ENV] = folder  # inherited by the workers uvicorn starts
+    return folder
+
+
+def run_api(options: ServerOptions, container: Container) -> None:
+    settings = container.settings
+    if options.workers > 1 and settings.redis_url is None:
+        log.warning(
+            "%d workers without REDIS_URL: each worker counts rate limits on its own", options.workers
+        )
+    metrics_server = None
+    if settings.api.metrics_port is not None:
+        metrics_server, _ = serve_metrics(
+            MetricsExporter(container.uow_factory), options.host, settings.api.metrics_port
+        )
+    try:
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=options.host,
+            port=options.port,
+            workers=options.workers,
+            ssl_certfile=options.ssl_certfile,
+            ssl_keyfile=options.ssl_keyfile,
+            # Forwarded headers are handled inside the app (API_TRUSTED_PROXIES), the same under any server.
+            proxy_headers=False,
+            server_header=False,
+            access_log=False,  # the app logs each request itself, with its request id
+            log_config=None,  # keep the logging configured by PayCrypt (secrets masked)
+        )
+    finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
