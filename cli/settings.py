@@ -1,10 +1,12 @@
-"""`paycrypt config show` and `paycrypt keys new-master-key`."""
+"""`paycrypt config show`, `paycrypt keys new-master-key` and `paycrypt keys reseal`."""
 
 from __future__ import annotations
 
 import click
 
+from paycrypt.cli.accounts import cli_actor
 from paycrypt.cli.context import AppContext
+from paycrypt.core.key_rotation import reseal_signing_keys
 from paycrypt.core.secrets import REDACTED
 from paycrypt.core.settings import new_master_key
 
@@ -33,6 +35,7 @@ def config_show(app: AppContext) -> None:
         ("REDIS_URL", REDACTED if s.redis_url else "(not set: in-memory rate limits)"),
         ("JWT_SECRET", _secret_note("JWT_SECRET", s.generated_secrets)),
         ("PAYCRYPT_MASTER_KEY", _secret_note("PAYCRYPT_MASTER_KEY", s.generated_secrets)),
+        ("PAYCRYPT_MASTER_KEY_PREVIOUS", f"{len(s.previous_master_keys)} older key(s)"),
         ("PAYCRYPT_VAR_DIR", str(s.var_dir)),
         ("API_HOST", s.api.host),
         ("API_PORT", str(s.api.port)),
@@ -60,3 +63,19 @@ def keys() -> None:
 def keys_new_master_key() -> None:
     """Print a fresh random PAYCRYPT_MASTER_KEY (store it in your secret manager, not in a shell history)."""
     click.echo(new_master_key())
+
+
+@keys.command("reseal")
+@pass_app
+def keys_reseal(app: AppContext) -> None:
+    """Re-seal every stored signing key with the current PAYCRYPT_MASTER_KEY (a master key rotation).
+
+    Set the new key as PAYCRYPT_MASTER_KEY and the old one as PAYCRYPT_MASTER_KEY_PREVIOUS, run this, then
+    remove the old key. All keys change together or none do."""
+    report = reseal_signing_keys(
+        uow=app.container.unit_of_work(), vault=app.container.vault, actor=cli_actor()
+    )
+    click.echo(
+        f"re-sealed {report.resealed} signing key(s) with master key {report.master_key_id}; "
+        f"{report.already_current} already used it"
+    )

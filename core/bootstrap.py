@@ -59,7 +59,7 @@ class Container:
 
     @property
     def vault(self) -> KeyVault:
-        return KeyVault(self.settings.master_key)
+        return KeyVault(self.settings.master_key, self.settings.previous_master_keys)
 
     @property
     def payments(self) -> PaymentEngine:

@@ -83,6 +83,7 @@ class Settings:
     cors_origin: str
     redis_url: Secret | None
     master_key: Secret
+    previous_master_keys: tuple[Secret, ...]  # still read, never used to seal: a rotation in progress
     log_level: str
     limits: PaymentLimits
     max_fee_stroops: int
@@ -115,6 +116,7 @@ class Settings:
     def known_secret_values(self) -> tuple[str, ...]:
         """Raw secret values the log filter must mask wherever they appear."""
         values = [self.jwt_secret.reveal(), self.master_key.reveal()]
+        values += [key.reveal() for key in self.previous_master_keys]
         values += [s.reveal() for s in (self.api.jwt_private_key, self.api.metrics_token) if s is not None]
         for url in (self.database_url, self.redis_url):
             if url is not None:
@@ -253,6 +255,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             generated.append("PAYCRYPT_MASTER_KEY")
     assert jwt_secret is not None and master_key is not None
     _check_master_key(master_key)
+    previous_master_keys = _previous_master_keys(src.secret("PAYCRYPT_MASTER_KEY_PREVIOUS"))
     if jwt_secret.reveal() and len(jwt_secret.reveal()) < 16:
         raise ConfigError("JWT_SECRET: too short; use at least 32 random characters")
 
@@ -282,6 +285,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         cors_origin=_cors_origin(cors_origin),
         redis_url=redis_url,
         master_key=master_key,
+        previous_master_keys=previous_master_keys,
         log_level=log_level,
         generated_secrets=tuple(generated),
         created_secrets=tuple(created),
@@ -364,20 +368,29 @@ def _database_url(url: Secret) -> Secret:
     return Secret(raw)
 
 
-def _check_master_key(key: Secret) -> None:
+def _previous_master_keys(value: Secret | None) -> tuple[Secret, ...]:
+    """PAYCRYPT_MASTER_KEY_PREVIOUS: comma-separated older master keys, kept while stored keys are
+    re-sealed with the current one (paycrypt keys reseal)."""
+    if value is None:
+        return ()
+    keys = tuple(Secret(part.strip()) for part in value.reveal().split(",") if part.strip())
+    for key in keys:
+        _check_master_key(key, name="PAYCRYPT_MASTER_KEY_PREVIOUS")
+    return keys
+
+
+def _check_master_key(key: Secret, *, name: str = "PAYCRYPT_MASTER_KEY") -> None:
     try:
         raw = base64.urlsafe_b64decode(key.reveal().encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError):
         raw = b""
     if len(raw) != 32:
         raise ConfigError(
-            "PAYCRYPT_MASTER_KEY: expected 32 random bytes in URL-safe base64 "
+            f"{name}: expected 32 random bytes in URL-safe base64 "
             "(make one with: paycrypt keys new-master-key)"
         )
     if len(set(raw)) < 12:  # 32 random bytes repeat few values; a patterned key repeats many
-        raise ConfigError(
-            "PAYCRYPT_MASTER_KEY: too weak, not random bytes (make one with: paycrypt keys new-master-key)"
-        )
+        raise ConfigError(f"{name}: too weak, not random bytes (make one with: paycrypt keys new-master-key)")
 
 
 def _refuse_unsafe_production(

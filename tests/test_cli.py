@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,7 +101,8 @@ def test_config_show_lists_settings_without_secrets(paycrypt, cli_env, tmp_path)
     env = {**cli_env, "JWT_SECRET": "operator-jwt-secret-value-0123456789abcdef"}
     result = paycrypt(env, "config", "show")
     assert result.returncode == 0
-    assert "STELLAR_NETWORK        SANDBOX" in result.stdout
+    assert re.search(r"^STELLAR_NETWORK +SANDBOX$", result.stdout, re.MULTILINE)
+    assert re.search(r"^PAYCRYPT_MASTER_KEY_PREVIOUS +0 older key\(s\)$", result.stdout, re.MULTILINE)
     assert "operator-jwt-secret-value" not in result.stdout + result.stderr
     master_key = (tmp_path / "var" / "secrets" / "paycrypt_master_key").read_text().strip()
     assert master_key not in result.stdout + result.stderr

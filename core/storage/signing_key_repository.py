@@ -43,6 +43,17 @@ class SigningKeyRepository:
             return None
         return SealedSeed(account_id=row.account_id, token=row.sealed_seed, master_key_id=row.master_key_id)
 
+    def all(self) -> list[SealedSeed]:
+        rows = self._conn.execute(
+            select(
+                signing_keys.c.account_id, signing_keys.c.sealed_seed, signing_keys.c.master_key_id
+            ).order_by(signing_keys.c.account_id)
+        )
+        return [
+            SealedSeed(account_id=r.account_id, token=r.sealed_seed, master_key_id=r.master_key_id)
+            for r in rows
+        ]
+
     def holds(self, account_id: str) -> bool:
         query = select(signing_keys.c.id).where(signing_keys.c.account_id == account_id)
         return self._conn.execute(query).first() is not None
