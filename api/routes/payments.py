@@ -77,7 +77,7 @@ def payment_out(payment: Payment) -> PaymentOut:
 
 
 @router.get("/payment/limits", response_model=LimitsOut, dependencies=[Depends(public("public"))])
-def payment_limits(api: Api) -> LimitsOut:
+async def payment_limits(api: Api) -> LimitsOut:
     """The limits in force: per payment, per tag per UTC day, and for the whole service."""
     return LimitsOut.model_validate(api.settings.limits.as_dict())
 
