@@ -136,7 +136,7 @@ class SdkHorizon(HorizonPort):
                 maxsize=pool_size,
                 retries=False,
                 timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
-                ca_certs=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None,
+                ca_certs=_ca_bundle(),
                 headers={**self._client.headers, "Content-Type": "application/x-www-form-urlencoded"},
             )
         )
@@ -266,4 +266,9 @@ def _skip_per_request_environment_lookups(client: RequestsClient) -> None:
         return
     session = client._session  # the sdk exposes no other way to tune its requests session
     session.trust_env = False
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.verify = _ca_bundle() or True
+
+
+def _ca_bundle() -> str | None:
+    """The CA bundle the environment names for HTTP clients (as requests reads it), if any."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None

@@ -466,7 +466,7 @@ class PaymentWorker:
         # is the transaction's source; without one, the funds account needs both thresholds.
         lease: tuple[str, int | None] | None = None
         with engine.uow_factory() as uow:
-            held = {s.key for s in source.signers if s.key in self._sealed or uow.signing_keys.holds(s.key)}
+            held = self._held(uow, source)
             plan = plan_signatures(source, needed_weight(source, threshold="medium"), held)
             if plan.complete:
                 lease = uow.channels.lease(payment.id, until=max_time + LEASE_MARGIN)
