@@ -50,7 +50,8 @@ def is_paused(uow: UnitOfWork, *, hold: bool = False) -> bool:
     """True when payments are paused, or when the switch cannot be read (fail closed). ``hold`` keeps
     the switch from changing until this unit of work ends (PostgreSQL share lock)."""
     try:
-        return read_pause_state(uow, hold=hold).paused
+        value = uow.control.value(PAUSE_KEY, hold=hold)
+        return bool(value.get("paused")) if value is not None else False
     except Exception:
         log.exception("cannot read the pause switch; treating payments as paused")
         return True

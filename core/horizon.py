@@ -12,11 +12,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from paycrypt.core.errors import PayCryptError
 from paycrypt.core.horizon_results import result_codes_from_xdr
 from paycrypt.core.payments.fees import FeeStats
+
+if TYPE_CHECKING:
+    from paycrypt.core.horizon_async import AsyncPoster
 from paycrypt.core.values import Asset, parse_stroops
 
 log = logging.getLogger(__name__)
@@ -205,6 +208,11 @@ class HorizonPort(abc.ABC):
     @abc.abstractmethod
     def transaction(self, tx_hash: str) -> TransactionResult | None:
         """The transaction with this hash if a ledger holds it, else None."""
+
+    def poster(self, concurrency: int) -> AsyncPoster | None:
+        """A poster that keeps up to ``concurrency`` submissions in flight from one event loop, or None
+        (then each submission takes a thread). Not started: the caller starts and closes it."""
+        return None
 
     def account_exists(self, account_id: str) -> bool:
         try:

@@ -1,32 +1,20 @@
-"""The Horizon adapter: stellar-sdk's sync ``Server`` with timeouts, bounded retries and one error mapping.
-
-:func:`horizon_error` is the one place that maps sdk exceptions (and so HTTP statuses) to PayCrypt codes.
-"""
+"""The Horizon adapter: stellar-sdk's sync ``Server`` with timeouts and bounded retries; answers are mapped
+by core/horizon_answers.py, and many submissions at once can go through core/horizon_async.py."""
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
-from urllib.parse import quote_plus
+from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 import urllib3
 from stellar_sdk import Server
 from stellar_sdk.client.requests_client import RequestsClient
 from stellar_sdk.client.response import Response
-from stellar_sdk.exceptions import (
-    BadRequestError,
-    BadResponseError,
-    BaseHorizonError,
-    ConnectionError,
-    NotFoundError,
-    SdkError,
-    raise_request_exception,
-)
+from stellar_sdk.exceptions import BadRequestError, ConnectionError, NotFoundError, raise_request_exception
 
 from paycrypt.core.horizon import (
     AccountNotFound,
@@ -37,66 +25,15 @@ from paycrypt.core.horizon import (
     LedgerInfo,
     TransactionResult,
 )
+from paycrypt.core.horizon_answers import ca_bundle, form_body, horizon_error
+from paycrypt.core.horizon_async import AsyncPoster
 from paycrypt.core.payments.fees import FeeStats
+
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "SdkHorizon", "horizon_error"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS: Final = 10
-_BASE64: Final = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-_FORM_ESCAPES: Final = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
-
-
-def horizon_error(err: Exception, *, doing: str) -> HorizonError:
-    """The one mapping from stellar-sdk exceptions (and so HTTP statuses) to PayCrypt errors."""
-    if isinstance(err, HorizonError):
-        return err
-    if isinstance(err, ConnectionError):
-        return HorizonError(
-            f"{doing}: Horizon is unreachable or timed out", code="horizon_unreachable", retriable=True
-        )
-    if isinstance(err, BaseHorizonError):
-        status = err.status
-        extras = err.extras or {}
-        result_codes = extras.get("result_codes") or {}
-        detail = (err.detail or err.title or "").strip()
-        said = f" ({detail})" if detail else ""
-        if isinstance(err, NotFoundError):
-            return HorizonError(f"{doing}: not found{said}", code="horizon_not_found", status=status)
-        if status == 429:
-            return HorizonError(
-                f"{doing}: rate limited by Horizon",
-                code="horizon_rate_limited",
-                status=status,
-                retriable=True,
-            )
-        if status == 504:
-            return HorizonError(
-                f"{doing}: Horizon timed out{said}", code="horizon_timeout", status=status, retriable=True
-            )
-        if status == 503:
-            return HorizonError(
-                f"{doing}: Horizon is unavailable{said}",
-                code="horizon_unavailable",
-                status=status,
-                retriable=True,
-            )
-        if isinstance(err, BadResponseError):
-            return HorizonError(
-                f"{doing}: Horizon failed{said}", code="horizon_server_error", status=status, retriable=True
-            )
-        if isinstance(err, BadRequestError):
-            return HorizonError(
-                f"{doing}: Horizon refused the request{said}",
-                code="horizon_bad_request",
-                status=status,
-                result_codes=result_codes,
-            )
-        return HorizonError(f"{doing}: unexpected answer from Horizon (HTTP {status})", status=status)
-    if isinstance(err, SdkError | ValueError | KeyError):
-        return HorizonError(
-            f"{doing}: unreadable answer from Horizon ({type(err).__name__})", code="horizon_bad_answer"
-        )
-    return HorizonError(f"{doing}: {type(err).__name__}")
 
 
 class SdkHorizon(HorizonPort):
@@ -116,6 +53,7 @@ class SdkHorizon(HorizonPort):
         pool_size: int = 32,
     ):
         self._url = horizon_url.rstrip("/")
+        self._timeout_seconds = timeout_seconds
         self._passphrase = network_passphrase
         self._client = RequestsClient(
             pool_size=pool_size,
@@ -136,14 +74,29 @@ class SdkHorizon(HorizonPort):
                 maxsize=pool_size,
                 retries=False,
                 timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
-                ca_certs=_ca_bundle(),
-                headers={**self._client.headers, "Content-Type": "application/x-www-form-urlencoded"},
+                ca_certs=ca_bundle(),
             )
         )
+        # Every submission goes to the same host: its connection pool is looked up once, not per POST.
+        self._submit_pool = None if self._poster is None else self._poster.connection_from_url(self._url)
+        self._submit_path = (urlsplit(self._url).path or "") + "/transactions"
+        self._submit_headers = {**self._client.headers, "Content-Type": "application/x-www-form-urlencoded"}
         self._friendbot_url = friendbot_url or f"{self._url}/friendbot"
 
     def __repr__(self) -> str:
         return f"SdkHorizon({self._url!r})"
+
+    def poster(self, concurrency: int) -> AsyncPoster | None:
+        """Posts from one event loop, unless a proxy is configured (the sync client knows how to use it)."""
+        if self._submit_pool is None:
+            return None
+        return AsyncPoster(
+            self._url,
+            headers=self._submit_headers,
+            timeout_seconds=self._timeout_seconds,
+            concurrency=concurrency,
+            ca_bundle=ca_bundle(),
+        )
 
     def close(self) -> None:
         self._server.close()
@@ -224,16 +177,18 @@ class SdkHorizon(HorizonPort):
         return TransactionResult.from_horizon(body)
 
     def _post(self, url: str, envelope_xdr: str) -> Response:
-        if self._poster is None:
+        if self._submit_pool is None:
             return self._client.post(url, data={"tx": envelope_xdr})
-        # Base64 needs only three characters escaped in a form body; urlencode walks every byte.
-        body = "tx=" + (
-            envelope_xdr.translate(_FORM_ESCAPES)
-            if _BASE64.fullmatch(envelope_xdr)
-            else quote_plus(envelope_xdr)
-        )
+        body = form_body(envelope_xdr)
         try:
-            answer = self._poster.request("POST", url, body=body)
+            answer = self._submit_pool.urlopen(
+                "POST",
+                self._submit_path,
+                body=body,
+                headers=self._submit_headers,
+                retries=False,
+                redirect=False,
+            )
         except urllib3.exceptions.HTTPError as err:
             raise ConnectionError(err) from err
         return Response(answer.status, answer.data.decode("utf-8", "replace"), dict(answer.headers), url)
@@ -266,9 +221,4 @@ def _skip_per_request_environment_lookups(client: RequestsClient) -> None:
         return
     session = client._session  # the sdk exposes no other way to tune its requests session
     session.trust_env = False
-    session.verify = _ca_bundle() or True
-
-
-def _ca_bundle() -> str | None:
-    """The CA bundle the environment names for HTTP clients (as requests reads it), if any."""
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    session.verify = ca_bundle() or True

@@ -11,10 +11,12 @@ import base64
 import hashlib
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from stellar_sdk import Keypair, StrKey
 from stellar_sdk.base_transaction_envelope import BaseTransactionEnvelope
+from stellar_sdk.exceptions import Ed25519PublicKeyInvalidError, Ed25519SecretSeedInvalidError
 
 from paycrypt.core.errors import NotFoundError, PayCryptError
 from paycrypt.core.records import SealedSeed
@@ -78,12 +80,17 @@ class KeyVault:
                 f"(id {sealed.master_key_id}): the key or the stored row is wrong",
                 code="master_key_mismatch",
             ) from None
-        if not StrKey.is_valid_ed25519_secret_seed(seed):
+        try:
+            keypair = Keypair.from_secret(seed)  # verifies the seed's checksum
+        except Ed25519SecretSeedInvalidError:
             raise VaultError(
                 f"the stored signing key for {sealed.account_id} is damaged", code="signing_key_corrupt"
-            )
-        keypair = Keypair.from_secret(seed)
-        if keypair.public_key != sealed.account_id:
+            ) from None
+        try:
+            expected = _raw_account_id(sealed.account_id)
+        except Ed25519PublicKeyInvalidError:
+            expected = None
+        if keypair.raw_public_key() != expected:
             # A row copied onto another account must never sign for it.
             raise VaultError(
                 f"the stored signing key for {sealed.account_id} belongs to another account",
@@ -118,3 +125,10 @@ class KeyVault:
             return False
         keys.replace(self.seal(self.unseal(sealed)))
         return True
+
+
+@lru_cache(maxsize=4096)
+def _raw_account_id(account_id: str) -> bytes:
+    """The 32 bytes of a G... account, decoded once per account: signing for the same channels and funds
+    accounts again and again should not decode their StrKeys each time."""
+    return StrKey.decode_ed25519_public_key(account_id)

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +28,8 @@ from paycrypt.core.payments.model import Payment
 from paycrypt.core.records import TagRecord
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.tags import get_tag
-from paycrypt.core.values import Amount, Asset, Memo, format_stroops
+from paycrypt.core.values import Amount, Asset, Memo, Tag, format_stroops
+from paycrypt.core.values.addresses import TAG_MAX
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,12 @@ class SendPayment:
     idempotency_key: str | None = None
 
     def fingerprint(self) -> str:
-        body = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        """The request's body without its key (every field is text or None, so no deep copy is needed)."""
+        body = {f.name: getattr(self, f.name) for f in _BODY_FIELDS}
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+_BODY_FIELDS = tuple(f for f in fields(SendPayment) if f.name != "idempotency_key")
 
 
 @dataclass(frozen=True)
@@ -158,12 +163,35 @@ def _existing(engine: PaymentEngine, key: str, fingerprint: str) -> Payment | No
 
 
 def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, Destination]:
-    """The paying tag and where the money goes, read in one unit of work; a federation address is
-    resolved with none open, as it may need the network."""
-    if "*" in command.destination:
-        return get_tag(command.source, uow=engine.uow_factory()), _destination(engine, command.destination)
-    with engine.uow_factory() as uow:
-        return get_tag(command.source, uow=uow), _destination(engine, command.destination, uow=uow)
+    """The paying tag and where the money goes. Two tags are read in one statement; a federation address
+    is resolved with no unit of work open, as it may need the network."""
+    source = Tag.parse(command.source)
+    destination = command.destination.strip() if isinstance(command.destination, str) else ""
+    if "*" in destination:
+        return get_tag(source.value, uow=engine.uow_factory()), _destination(engine, destination)
+    if len(destination) > TAG_MAX:  # an address
+        with engine.uow_factory().reading() as uow:
+            return get_tag(source.value, uow=uow), _destination(engine, destination, uow=uow)
+    payee = _tag_destination(destination)
+    with engine.uow_factory().reading() as uow:
+        found = uow.tags.get_many((source, payee))
+    if source not in found:
+        raise NotFoundError(f"no tag '{source}'", code="tag_not_found")
+    if payee not in found:
+        raise NotFoundError(f"no tag '{payee}'", code="tag_not_found")
+    record = found[payee]
+    return found[source], Destination(account=record.account, memo=record.memo, tag=record.tag)
+
+
+def _tag_destination(text: str) -> Tag:
+    try:
+        return Tag.parse(text)
+    except ValidationError:
+        raise ValidationError(
+            "destination: expected a tag, a G... or M... address, or a federation address name*domain",
+            code="destination_invalid",
+            field="destination",
+        ) from None
 
 
 def _destination(engine: PaymentEngine, text: str, *, uow: UnitOfWork | None = None) -> Destination:

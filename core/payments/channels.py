@@ -17,7 +17,7 @@ from stellar_sdk import Account, Keypair, TransactionBuilder
 from paycrypt.core.errors import ValidationError
 from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.signing import needed_weight, plan_signatures
-from paycrypt.core.payments.submission import submit_until_final
+from paycrypt.core.payments.submission import Outcome, submit_until_final
 from paycrypt.core.tags import get_tag
 from paycrypt.core.values import format_stroops
 
@@ -56,12 +56,15 @@ def ensure_channels(
             uow.channels.add_pending(ids)
             uow.commit()
         try:
-            landed = _create_on_ledger(engine, funding.account.account_id, ids, starting_balance)
+            outcome = _create_on_ledger(engine, funding.account.account_id, ids, starting_balance)
         except Exception:
-            landed = False
-        if landed:
+            outcome = None
+        if outcome is not None and outcome.kind == "succeeded":
+            # An account starts at its creating ledger's sequence << 32: the first envelope through a new
+            # channel then needs no Horizon lookup (unknown without the ledger: looked up on first use).
+            sequence = outcome.ledger << 32 if outcome.ledger is not None else None
             with engine.uow_factory() as uow:
-                uow.channels.mark(ids, "ready")
+                uow.channels.mark(ids, "ready", sequence=sequence)
                 uow.commit()
             created += len(ids)
             missing -= len(ids)
@@ -78,7 +81,7 @@ def ensure_channels(
         return ChannelReport(created=created, ready=uow.channels.count())
 
 
-def _create_on_ledger(engine: PaymentEngine, funder: str, ids: list[str], starting_balance: int) -> bool:
+def _create_on_ledger(engine: PaymentEngine, funder: str, ids: list[str], starting_balance: int) -> Outcome:
     account = engine.horizon.load_account(funder)
     ledger = engine.latest_ledger()
     max_time = max(engine.clock(), ledger.closed_at) + timedelta(seconds=engine.policy.tx_timeout_seconds)
@@ -103,7 +106,7 @@ def _create_on_ledger(engine: PaymentEngine, funder: str, ids: list[str], starti
         sleep=engine.sleep,
         deadline=lambda: engine.clock() > max_time + LEASE_MARGIN,
     )
-    return outcome.kind == "succeeded"
+    return outcome
 
 
 def _signers_for(engine: PaymentEngine, funder: str) -> tuple[str, ...]:

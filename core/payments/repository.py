@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Insert, and_, bindparam, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
 from paycrypt.core.payment_status import PaymentStatus
@@ -34,6 +35,20 @@ _NEW_ROW: dict[str, Any] = {
     "submitted_at": None,
     "completed_at": None,
 }
+
+
+@functools.cache
+def _insert_with_received_event(columns: frozenset[str]) -> Insert:
+    """PostgreSQL: INSERT of a payment with ``columns``, and of its "received" event from what it returns.
+    Built once per set of columns (the service always gives the same)."""
+    new = (
+        insert(t)
+        .values({name: bindparam(name, type_=t.c[name].type) for name in sorted(columns)})
+        .returning(t.c.id, t.c.created_at)
+        .cte("new_payment")
+    )
+    received = select(new.c.id, literal(PaymentStatus.RECEIVED.value), new.c.created_at)
+    return insert(payment_events).from_select(["payment_id", "status", "at"], received)
 
 
 class PaymentRepository:
@@ -66,11 +81,16 @@ class PaymentRepository:
     def add(self, values: Mapping[str, Any], *, detail: dict[str, Any] | None = None) -> Payment:
         """Stores a new payment (and its first events); returns it as stored, without reading it back."""
         now = values["created_at"]
-        self._conn.execute(_INSERT_PAYMENT, {**values, "updated_at": now})
-        self._conn.execute(
-            _INSERT_EVENT,
-            {"payment_id": values["id"], "status": PaymentStatus.RECEIVED.value, "at": now, "detail": None},
-        )
+        row = {**values, "updated_at": now}
+        if self._conn.dialect.name == "postgresql":
+            # The payment and its "received" event in one statement: one round trip fewer per payment.
+            self._conn.execute(_insert_with_received_event(frozenset(row)), row)
+        else:
+            self._conn.execute(_INSERT_PAYMENT, row)
+            received = PaymentStatus.RECEIVED.value
+            self._conn.execute(
+                _INSERT_EVENT, {"payment_id": values["id"], "status": received, "at": now, "detail": None}
+            )
         if values["status"] != PaymentStatus.RECEIVED:
             self._event(values["id"], PaymentStatus(values["status"]), now, detail)
         return to_payment({**_NEW_ROW, **values, "updated_at": now})

@@ -7,6 +7,7 @@ resubmits that same envelope or settles it by its hash, so a crash at any point 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -25,11 +26,12 @@ from stellar_sdk import Keypair
 from paycrypt.core.control import is_paused
 from paycrypt.core.errors import NotFoundError, PayCryptError
 from paycrypt.core.horizon import AccountNotFound, AccountState, HorizonError
+from paycrypt.core.horizon_async import AsyncPoster
 from paycrypt.core.limits import release_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments import metrics
 from paycrypt.core.payments.balances import spendable
-from paycrypt.core.payments.builder import build_envelope, envelope_sequence, sign_envelope
+from paycrypt.core.payments.builder import build_transaction, envelope_sequence, sign_transaction
 from paycrypt.core.payments.channels import LEASE_MARGIN
 from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
@@ -89,6 +91,7 @@ class PaymentWorker:
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._sealed: dict[str, SealedSeed] = {}
         self._next_recovery = 0.0  # monotonic time of the next look for others' unfinished payments
+        self._poster: AsyncPoster | None = None  # first POSTs from one event loop, while run_forever runs
 
     # --- the loop --------------------------------------------------------------------------------------
 
@@ -101,30 +104,52 @@ class PaymentWorker:
         log.info("worker %s started (%d at a time)", self.owner, concurrency)
         in_flight: set[Future[None]] = set()
         settled: Settled = queue.SimpleQueue()
+        self._poster = self.engine.horizon.poster(concurrency)
+        if self._poster is not None:
+            self._poster.start()
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payment") as pool:
-            while not stop.is_set():
+            try:
+                self._loop(stop, pool, settled, in_flight, concurrency, idle_seconds)
+            finally:
+                wait(in_flight)
                 self._settle(settled)
-                free = concurrency - len(in_flight)
-                started: list[Future[None]] = []
-                # Claim in batches (a tenth of the slots at least): each claim is a locking query.
-                if free >= max(1, min(concurrency // 10, BATCH)) or not in_flight:
-                    try:
-                        started = self._start(pool, settled, free)
-                    except PayCryptError as err:
-                        log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
-                in_flight |= set(started)
-                if len(started) >= BATCH and len(in_flight) < concurrency:
-                    continue  # more may be waiting: sign the next batch while these are on their way
-                if in_flight:
-                    done, in_flight = wait(
-                        in_flight, timeout=0.05 if started else idle_seconds, return_when=FIRST_COMPLETED
-                    )
-                    if done:
-                        stop.wait(0.01)  # answers come by the ledger: let a ledger's worth arrive together
-                else:
-                    stop.wait(idle_seconds)
-            wait(in_flight)
+                if self._poster is not None:
+                    self._poster.close()
+                    self._poster = None
+        log.info("worker %s stopped", self.owner)
+
+    def _loop(
+        self,
+        stop: threading.Event,
+        pool: ThreadPoolExecutor,
+        settled: Settled,
+        in_flight: set[Future[None]],
+        concurrency: int,
+        idle_seconds: float,
+    ) -> None:
+        while not stop.is_set():
             self._settle(settled)
+            free = concurrency - len(in_flight)
+            started: list[Future[None]] = []
+            # Claim in batches (a tenth of the slots at least): each claim is a locking query.
+            if free >= max(1, min(concurrency // 10, BATCH)) or not in_flight:
+                try:
+                    started = self._start(pool, settled, free)
+                except PayCryptError as err:
+                    log.warning("worker could not claim payments: [%s] %s", err.code, err.message)
+            in_flight |= set(started)
+            if len(started) >= BATCH and len(in_flight) < concurrency:
+                continue  # more may be waiting: sign the next batch while these are on their way
+            if in_flight:
+                done, _ = wait(
+                    in_flight, timeout=0.05 if started else idle_seconds, return_when=FIRST_COMPLETED
+                )
+                in_flight.difference_update(done)
+                if done:
+                    stop.wait(0.01)  # answers come by the ledger: let a ledger's worth arrive together
+            else:
+                stop.wait(idle_seconds)
+
         log.info("worker %s stopped", self.owner)
 
     def _start(self, pool: ThreadPoolExecutor, settled: Settled, free: int) -> list[Future[None]]:
@@ -140,7 +165,7 @@ class PaymentWorker:
         if free > len(started):
             fresh = self._claim(NEW, min(free - len(started), BATCH), respect_pause=True)
             sent, others = self._sign_and_store(fresh)
-            started += [pool.submit(self._submit_logged, one, settled) for one in sent]
+            started += [self._post(one, settled, pool) for one in sent]
             started += [pool.submit(self._process_logged, payment) for payment in others]
         return started
 
@@ -150,6 +175,32 @@ class PaymentWorker:
         except Exception:
             # The payment keeps its stored state and lease; once the lease expires a pass settles it.
             log.exception("payment %s: unexpected error while processing", payment.id)
+
+    def _post(self, sent: Sent, settled: Settled, pool: ThreadPoolExecutor) -> Future[None]:
+        if self._poster is None:
+            return pool.submit(self._submit_logged, sent, settled)
+        return self._poster.run(self._post_first(sent, settled, pool))
+
+    async def _post_first(self, sent: Sent, settled: Settled, pool: ThreadPoolExecutor) -> None:
+        """The first POST of a stored envelope, from the poster's event loop. A success waits in
+        ``settled``; anything else (a refusal, a timeout, no answer) goes to the synchronous path, which
+        posts the same envelope again and decides what the answer means, as for any retry."""
+        assert self._poster is not None and sent.payment.envelope_xdr is not None
+        try:
+            result = await self._poster.submit(sent.payment.envelope_xdr)
+        except HorizonError as err:
+            if err.retriable:
+                _count_retry(err.code)
+            result = None
+        except Exception:
+            log.exception("payment %s: unexpected error while posting", sent.payment.id)
+            result = None
+        if result is not None and result.successful:
+            settled.put(
+                (sent, Outcome(kind="succeeded", ledger=result.ledger, fee_charged=result.fee_charged))
+            )
+            return
+        await asyncio.get_running_loop().run_in_executor(pool, self._submit_logged, sent, settled)
 
     def _submit_logged(self, sent: Sent, settled: Settled) -> None:
         try:
@@ -233,6 +284,11 @@ class PaymentWorker:
                 else:
                     plans.append((payment, plan))
             leases = uow.channels.lease_many([p.id for p, _ in plans], until=max_time + LEASE_MARGIN)
+            # Channels signing for the first time: their sealed seeds in one read, not one read each.
+            first_use = [channel for channel, _ in leases.values() if channel not in self._sealed]
+            self._sealed.update(
+                (sealed.account_id, sealed) for sealed in uow.signing_keys.get_many(first_use)
+            )
             uow.commit()
         prepared: list[tuple[Payment, Prepared]] = []
         funds_keys = _Unsealed(self._signer)  # the funds accounts' keys, unsealed once for this batch
@@ -250,7 +306,7 @@ class PaymentWorker:
                     others.append(payment)
                     continue
             try:
-                envelope = build_envelope(
+                unsigned = build_transaction(
                     payment,
                     sequence=sequence,
                     passphrase=engine.policy.network_passphrase,
@@ -258,8 +314,8 @@ class PaymentWorker:
                     max_time=max_time,
                     channel=channel,
                 )
-                envelope_xdr, tx_hash = sign_envelope(
-                    envelope, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
+                envelope_xdr, tx_hash = sign_transaction(
+                    unsigned, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
                 )
             except Exception:
                 # Nothing was stored or sent: free the channel; the one-by-one path retries and reports.
@@ -500,7 +556,7 @@ class PaymentWorker:
             except HorizonError:
                 self._release_channel(channel, payment.id, None)
                 raise
-        envelope = build_envelope(
+        unsigned = build_transaction(
             payment,
             sequence=sequence,
             passphrase=engine.policy.network_passphrase,
@@ -509,7 +565,7 @@ class PaymentWorker:
             channel=channel,
         )
         signers = (*plan.signers, *([channel] if channel is not None else []))
-        envelope_xdr, tx_hash = sign_envelope(envelope, (self._signer(signer) for signer in signers))
+        envelope_xdr, tx_hash = sign_transaction(unsigned, (self._signer(signer) for signer in signers))
         return Prepared(
             envelope_xdr=envelope_xdr,
             tx_hash=tx_hash,

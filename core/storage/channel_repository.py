@@ -34,8 +34,11 @@ class ChannelRepository:
             insert(c), [{"account_id": a, "status": "pending", "created_at": now} for a in account_ids]
         )
 
-    def mark(self, account_ids: list[str], status: str) -> None:
-        self._conn.execute(update(c).where(c.c.account_id.in_(account_ids)).values(status=status))
+    def mark(self, account_ids: list[str], status: str, *, sequence: int | None = None) -> None:
+        """Sets the channels' status; ``sequence``: their sequence number on the ledger, when known."""
+        self._conn.execute(
+            update(c).where(c.c.account_id.in_(account_ids)).values(status=status, sequence=sequence)
+        )
 
     def drop(self, account_ids: list[str]) -> None:
         self._conn.execute(delete(c).where(c.c.account_id.in_(account_ids)))

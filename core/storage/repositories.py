@@ -64,6 +64,8 @@ class ControlValue:
 # Built once: every payment reads the pause switch.
 _CONTROL = select(control_state).where(control_state.c.key == bindparam("key"))
 _CONTROL_HELD = _CONTROL.with_for_update(read=True)
+_CONTROL_VALUE = select(control_state.c.value).where(control_state.c.key == bindparam("key"))
+_CONTROL_VALUE_HELD = _CONTROL_VALUE.with_for_update(read=True)
 
 
 class ControlStateRepository:
@@ -76,6 +78,12 @@ class ControlStateRepository:
         query = _CONTROL_HELD if hold and self._conn.dialect.name == "postgresql" else _CONTROL
         row = self._conn.execute(query, {"key": key}).first()
         return ControlValue(**row._mapping) if row is not None else None
+
+    def value(self, key: str, *, hold: bool = False) -> Any | None:
+        """Only the value of ``key`` (None when unset); ``hold`` as in :meth:`get`."""
+        query = _CONTROL_VALUE_HELD if hold and self._conn.dialect.name == "postgresql" else _CONTROL_VALUE
+        row = self._conn.execute(query, {"key": key}).first()
+        return row[0] if row is not None else None
 
     def put(self, key: str, value: Any, *, by: str, reason: str | None) -> None:
         values = {"value": value, "updated_at": utcnow(), "updated_by": by, "reason": reason}

@@ -43,6 +43,20 @@ class SigningKeyRepository:
             return None
         return SealedSeed(account_id=row.account_id, token=row.sealed_seed, master_key_id=row.master_key_id)
 
+    def get_many(self, account_ids: list[str]) -> list[SealedSeed]:
+        """The sealed seeds held for any of ``account_ids``, in one statement."""
+        if not account_ids:
+            return []
+        rows = self._conn.execute(
+            select(signing_keys.c.account_id, signing_keys.c.sealed_seed, signing_keys.c.master_key_id).where(
+                signing_keys.c.account_id.in_(account_ids)
+            )
+        )
+        return [
+            SealedSeed(account_id=r.account_id, token=r.sealed_seed, master_key_id=r.master_key_id)
+            for r in rows
+        ]
+
     def all(self) -> list[SealedSeed]:
         rows = self._conn.execute(
             select(

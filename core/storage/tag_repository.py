@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,20 @@ from paycrypt.core.values import AccountAddress, Memo, Tag
 
 # Built once: a payment reads two tags, and building the statement costs more than running it.
 _BY_TAG = select(stellar_tags).where(stellar_tags.c.tag == bindparam("tag"))
+_BY_TAG_COLUMNS = tuple(_BY_TAG.selected_columns.keys())
+
+
+def tag_lookup(tag: Tag) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and parameters that read one tag, for a RowReader (see record_from_row)."""
+    return _BY_TAG, {"tag": tag.value}
+
+
+def record_from_row(row: Sequence[Any]) -> TagRecord:
+    """The record in a row of the tag_lookup statement."""
+    return _record(dict(zip(_BY_TAG_COLUMNS, row, strict=True)))
+
+
+_BY_TAGS = select(stellar_tags).where(stellar_tags.c.tag.in_(bindparam("tags", expanding=True)))
 
 
 class TagRepository:
@@ -46,6 +61,14 @@ class TagRepository:
     def get(self, tag: Tag) -> TagRecord | None:
         row = self._conn.execute(_BY_TAG, {"tag": tag.value}).first()
         return _record(row._mapping) if row is not None else None
+
+    def get_many(self, tags: Iterable[Tag]) -> dict[Tag, TagRecord]:
+        """The tags found among ``tags``, read in one statement."""
+        names = sorted({tag.value for tag in tags})
+        if not names:
+            return {}
+        records = (_record(row._mapping) for row in self._conn.execute(_BY_TAGS, {"tags": names}))
+        return {record.tag: record for record in records}
 
     def all(self) -> list[TagRecord]:
         rows = self._conn.execute(select(stellar_tags).order_by(stellar_tags.c.tag))
@@ -78,7 +101,7 @@ class TagRepository:
 def _record(row: Any) -> TagRecord:
     return TagRecord(
         tag=Tag(row["tag"]),
-        account=AccountAddress.parse(row["account_id"], field="account"),
+        account=AccountAddress.stored(row["account_id"]),
         memo=Memo.parse(row["memo"], row["memo_type"]) if row["memo_type"] else Memo.none(),
         custodial=bool(row["custodial"]),
         created_at=row["created_at"],

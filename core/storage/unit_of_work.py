@@ -5,6 +5,10 @@ everything back, so a failed command never leaves half-written rows.
 
 A service given a unit of work that is already open joins it: its ``with`` block and ``commit()`` are then
 the outer block's to decide, so one command can read through several services in one transaction.
+
+A read-only unit of work (:meth:`UnitOfWork.reading`) is for reads of one statement: on PostgreSQL it runs
+in autocommit, which spares the BEGIN and ROLLBACK round trips; each statement sees its own snapshot, and
+``commit()`` is refused.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class UnitOfWork:
         try:
             self.connection = self._engine.connect()
             self.connection.info[READ_ONLY] = self._read_only
+            if self._read_only and self.connection.dialect.name == "postgresql":
+                # A local setting of the driver, no round trip; the pool restores it when the connection
+                # is given back.
+                self.connection.execution_options(isolation_level="AUTOCOMMIT")
             self._transaction = self.connection.begin()
         except OperationalError as err:
             raise StorageError(f"cannot reach the database: {err.orig.__class__.__name__}") from err
@@ -73,9 +81,15 @@ class UnitOfWork:
             self._transaction = None
             self.connection.close()
 
+    def reading(self) -> UnitOfWork:
+        """A read-only unit of work on the same database (see the module's docstring)."""
+        return UnitOfWork(self._engine, read_only=True)
+
     def commit(self) -> None:
         if self._transaction is None or not self._transaction.is_active:
             raise RuntimeError("commit() outside an open unit of work")
+        if self._read_only:
+            raise RuntimeError("commit() in a read-only unit of work")
         if not self._joined:
             self._transaction.commit()
 

@@ -74,6 +74,14 @@ class AccountAddress:
             field=field,
         )
 
+    @classmethod
+    def stored(cls, text: str) -> AccountAddress:
+        """An address read back from PayCrypt's own database, where only checked addresses are written: a
+        G... address is taken as it is (its checksum was verified on the way in)."""
+        if len(text) == 56 and text.startswith("G"):
+            return cls(address=text, account_id=text)
+        return cls.parse(text, field="account")
+
     @property
     def is_muxed(self) -> bool:
         return self.muxed_id is not None

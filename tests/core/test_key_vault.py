@@ -136,3 +136,16 @@ def test_the_vault_and_its_records_show_no_secret_in_repr(vault):
     assert keypair.secret not in repr(vault)
     assert sealed.token not in repr(sealed) and keypair.public_key in repr(sealed)
     assert keypair.secret not in repr(vault.unseal(sealed))
+
+
+@pytest.mark.parametrize("plaintext", [b"not a seed", b"S" + b"A" * 55])
+def test_a_sealed_value_that_is_not_a_seed_refuses_to_sign(vault, plaintext):
+    from dataclasses import replace
+
+    account = Keypair.random()
+    sealed = vault.seal(account)
+    damaged = replace(sealed, token=vault._current.encrypt(plaintext).decode("ascii"))  # the right master key
+    with pytest.raises(VaultError) as caught:
+        vault.unseal(damaged)
+    assert caught.value.code == "signing_key_corrupt"
+    assert vault.unseal(sealed).public_key == account.public_key

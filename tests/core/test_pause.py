@@ -79,7 +79,10 @@ class BrokenControlUnitOfWork(UnitOfWork):
         super().__enter__()
 
         class Unreadable:
-            def get(self, key):
+            def get(self, key, *, hold=False):
+                raise ConnectionError("database went away")
+
+            def value(self, key, *, hold=False):
                 raise ConnectionError("database went away")
 
         self.control = Unreadable()  # type: ignore[assignment]

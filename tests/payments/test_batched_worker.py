@@ -6,18 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from stellar_sdk import Keypair, TransactionBuilder
 
 from paycrypt.core.access import Actor, Role
 from paycrypt.core.control import pause_payments, resume_payments
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
-from paycrypt.core.payments.builder import sign_envelope
 from paycrypt.core.payments.channels import ensure_channels
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.submission import Outcome
 from paycrypt.core.payments.worker import PaymentWorker
-from paycrypt.core.settings import SANDBOX_PASSPHRASE
 
 XLM = 10_000_000
 S = PaymentStatus
@@ -183,28 +180,6 @@ def test_move_many_moves_all_or_none(bank):
         assert uow.payments.move_many(S.FAILED, rows[:1], expected=(S.RECEIVED,), lease_owner="w1")
         uow.commit()
     assert _get(bank, ids[0]).error_code == "x" and _events(bank, ids[0]) == [S.RECEIVED, S.FAILED]
-
-
-def test_signing_over_one_hash_gives_the_same_envelope_as_the_sdk():
-    from stellar_sdk import Account, Asset
-
-    source, funds = Keypair.random(), Keypair.random()
-
-    def build():
-        return (
-            TransactionBuilder(Account(source.public_key, 41), SANDBOX_PASSPHRASE, base_fee=100)
-            .append_payment_op(Keypair.random().public_key, Asset.native(), "1", source=funds.public_key)
-            .add_time_bounds(0, 2_000_000_000)
-            .build()
-        )
-
-    ours, theirs = build(), None
-    theirs = type(ours).from_xdr(ours.to_xdr(), SANDBOX_PASSPHRASE)
-    envelope_xdr, tx_hash = sign_envelope(ours, [source, funds])
-    theirs.sign(source)
-    theirs.sign(funds)
-    assert envelope_xdr == theirs.to_xdr()
-    assert tx_hash == theirs.hash_hex()
 
 
 def test_a_payment_that_cannot_be_signed_in_a_batch_frees_its_channel_and_goes_one_by_one(bank):

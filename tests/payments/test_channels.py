@@ -21,6 +21,22 @@ def test_channels_are_created_once_and_counted(bank):
     assert (again.created, again.ready) == (0, 3)
 
 
+def test_a_new_channel_starts_at_the_sequence_the_ledger_gave_it(bank):
+    from sqlalchemy import select
+
+    from paycrypt.core.storage.tables import channel_accounts
+
+    bank.custodial("treasury")
+    ensure_channels(bank.engine, funder="treasury", count=2)
+    server = Server(bank.sandbox.url)
+    with bank.engine.uow_factory() as uow:
+        query = select(channel_accounts.c.account_id, channel_accounts.c.sequence)
+        rows = uow.connection.execute(query).all()
+    assert len(rows) == 2
+    for account_id, sequence in rows:
+        assert sequence == int(server.load_account(account_id).sequence)  # ledger << 32, no lookup needed
+
+
 def test_payments_through_channels_share_ledgers_and_keep_the_funds_account_sequence(bank):
     treasury = bank.custodial("treasury")
     bob = bank.outside("bob")

@@ -196,3 +196,14 @@ def test_a_destination_that_requires_a_memo_gets_one_or_the_payment_is_refused(b
     assert stored_payments(bank) == 0
     with_memo = send_payment(bank.engine, SendPayment("alice", bob.public_key, "1", memo="invoice 7")).payment
     assert bank.worker().process_by_id(with_memo.id).status is S.SUCCEEDED
+
+
+def test_a_request_fingerprint_never_changes_between_releases():
+    # Stored payments keep the fingerprint of their request: a client retrying with the same key after an
+    # upgrade must still match it (and get the same payment, not a 409).
+    request = SendPayment("alice", "bob", "12.5", memo="invoice 7", idempotency_key="k1")
+    assert request.fingerprint() == "0f246f4ea6590a85b8b838af1c8ac05a64110836d46a70ad1c4bea8bea2e5397"
+    assert SendPayment("alice", "bob", "12.5", memo="invoice 7", idempotency_key="k2").fingerprint() == (
+        request.fingerprint()
+    )
+    assert SendPayment("alice", "bob", "12.6", memo="invoice 7").fingerprint() != request.fingerprint()

@@ -134,3 +134,30 @@ def test_a_service_entering_an_open_unit_of_work_joins_it_and_the_outer_block_de
         service(uow)
         uow.commit()
     assert _count(uow_factory, audit_log) == 1
+
+
+def test_a_read_only_unit_of_work_refuses_to_commit(uow_factory):
+    with uow_factory().reading() as uow:
+        assert _count_in(uow, audit_log) == 0
+        with pytest.raises(RuntimeError):
+            uow.commit()
+
+
+def test_a_read_only_unit_of_work_on_postgresql_reads_without_a_transaction(uow_factory):
+    from sqlalchemy import text
+
+    with uow_factory() as probe:
+        if probe.dialect != "postgresql":
+            pytest.skip("autocommit reads are a PostgreSQL matter; SQLite reads take no lock anyway")
+
+    def transaction_ids(uow) -> set[int]:
+        return {uow.connection.execute(text("SELECT txid_current()")).scalar_one() for _ in range(2)}
+
+    with uow_factory().reading() as uow:
+        assert len(transaction_ids(uow)) == 2  # each statement on its own
+    with uow_factory() as uow:  # the connection went back to the pool as it came: one transaction again
+        assert len(transaction_ids(uow)) == 1
+
+
+def _count_in(uow, table) -> int:
+    return uow.connection.execute(select(func.count()).select_from(table)).scalar_one()
