@@ -174,7 +174,7 @@ def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, De
             return get_tag(source.value, uow=uow), _destination(engine, destination, uow=uow)
     payee = _tag_destination(destination)
     with engine.uow_factory().reading() as uow:
-        found = uow.tags.get_many((source, payee))
+        found = uow.tags.get_pair(source, payee)
     if source not in found:
         raise NotFoundError(f"no tag '{source}'", code="tag_not_found")
     if payee not in found:

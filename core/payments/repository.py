@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import Insert, and_, bindparam, insert, literal, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from paycrypt.core.payment_status import PaymentStatus
@@ -20,6 +21,13 @@ t = transactions
 
 _INSERT_PAYMENT = insert(t)
 _INSERT_EVENT = insert(payment_events)
+# PostgreSQL: many events in one statement, their columns sent as arrays; an executemany would send one
+# statement per event.
+_INSERT_EVENTS_UNNEST = text(
+    "INSERT INTO payment_events (payment_id, status, at, detail) SELECT * FROM unnest("
+    "CAST(:ids AS varchar[]), CAST(:statuses AS varchar[]),"
+    " CAST(:ats AS timestamptz[]), CAST(:details AS json[]))"
+)
 
 # What a new row holds in the columns a new payment leaves unset.
 _NEW_ROW: dict[str, Any] = {
@@ -182,8 +190,22 @@ class PaymentRepository:
             {"payment_id": row["id"], "status": status.value, "at": now, "detail": row.get("detail")}
             for row in rows
         ]
-        self._conn.execute(_INSERT_EVENT, events)
+        self._insert_events(events)
         return True
+
+    def _insert_events(self, events: list[dict[str, Any]]) -> None:
+        if self._conn.dialect.name != "postgresql" or len(events) < 2:
+            self._conn.execute(_INSERT_EVENT, events)
+            return
+        self._conn.execute(
+            _INSERT_EVENTS_UNNEST,
+            {
+                "ids": [e["payment_id"] for e in events],
+                "statuses": [e["status"] for e in events],
+                "ats": [e["at"] for e in events],
+                "details": [None if e["detail"] is None else json.dumps(e["detail"]) for e in events],
+            },
+        )
 
     def _event(
         self, payment_id: str, status: PaymentStatus, at: datetime, detail: dict[str, Any] | None

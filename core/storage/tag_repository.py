@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, insert, or_, select, update
@@ -30,7 +30,11 @@ def record_from_row(row: Sequence[Any]) -> TagRecord:
     return _record(dict(zip(_BY_TAG_COLUMNS, row, strict=True)))
 
 
-_BY_TAGS = select(stellar_tags).where(stellar_tags.c.tag.in_(bindparam("tags", expanding=True)))
+# Two tags (a payment's payer and payee): two plain parameters, so nothing is re-rendered per call as an
+# expanding IN list would be.
+_BY_TWO_TAGS = select(stellar_tags).where(
+    or_(stellar_tags.c.tag == bindparam("first"), stellar_tags.c.tag == bindparam("second"))
+)
 
 
 class TagRepository:
@@ -62,12 +66,10 @@ class TagRepository:
         row = self._conn.execute(_BY_TAG, {"tag": tag.value}).first()
         return _record(row._mapping) if row is not None else None
 
-    def get_many(self, tags: Iterable[Tag]) -> dict[Tag, TagRecord]:
-        """The tags found among ``tags``, read in one statement."""
-        names = sorted({tag.value for tag in tags})
-        if not names:
-            return {}
-        records = (_record(row._mapping) for row in self._conn.execute(_BY_TAGS, {"tags": names}))
+    def get_pair(self, first: Tag, second: Tag) -> dict[Tag, TagRecord]:
+        """Whichever of the two tags exist, read in one statement."""
+        rows = self._conn.execute(_BY_TWO_TAGS, {"first": first.value, "second": second.value})
+        records = (_record(row._mapping) for row in rows)
         return {record.tag: record for record in records}
 
     def all(self) -> list[TagRecord]:

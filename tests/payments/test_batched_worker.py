@@ -46,8 +46,14 @@ def test_a_batch_through_channels_is_recorded_with_every_state_and_frees_its_cha
     assert len({p.channel_account for p in done}) == 3  # one channel each, all in one batch
     assert all(p.ledger and p.completed_at and p.submitted_at for p in done)
     assert bank.balance(bob.public_key) == before + 3 * XLM
-    for payment_id in ids:
-        assert _events(bank, payment_id) == [S.RECEIVED, S.SIGNED, S.SUBMITTED, S.SUCCEEDED]
+    for payment in done:
+        assert _events(bank, payment.id) == [S.RECEIVED, S.SIGNED, S.SUBMITTED, S.SUCCEEDED]
+        with bank.engine.uow_factory() as uow:
+            events = uow.payments.events(payment.id)
+        submitted = next(e for e in events if e.status is S.SUBMITTED)
+        assert submitted.detail == {"hash": payment.tx_hash}  # the batch's events keep their detail
+        assert all(e.at.utcoffset() is not None and e.at.utcoffset().total_seconds() == 0 for e in events)
+        assert [e.at for e in events] == sorted(e.at for e in events)
     with bank.engine.uow_factory() as uow:
         assert uow.channels.leased() == 0
         # each channel remembers the sequence its envelope used, so the next batch needs no Horizon read
