@@ -10,20 +10,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware import Middleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paycrypt.api.deps import ApiServices
 from paycrypt.api.errors import install_error_handlers
 from paycrypt.api.metrics import MetricsExporter
-from paycrypt.api.middleware import (
-    BodyLimitMiddleware,
-    PathCORSMiddleware,
-    RequestContextMiddleware,
-    SecurityHeadersMiddleware,
-    UnhandledErrorMiddleware,
-)
+from paycrypt.api.middleware import EdgeMiddleware, GuardMiddleware
 from paycrypt.api.ratelimit import ApiRateLimiter
+from paycrypt.api.reads import row_reader
 from paycrypt.api.routes import control, federation, history, metrics, payments, service, tags
 from paycrypt.api.security import TokenKeys, TokenVerifier
 from paycrypt.core import __version__
@@ -33,6 +29,9 @@ from paycrypt.core.settings import Settings, get_settings
 DESCRIPTION = """PayCrypt's HTTP API: send payments on Stellar, read their history, resolve tags,
 federation (SEP-2), and the operations switch. Errors are always
 `{"error": {"code", "message", "request_id"}}`."""
+
+
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -47,6 +46,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         limiter=ApiRateLimiter(settings.api, settings.redis_url),
         metrics=MetricsExporter(container.uow_factory),
         probe_horizon=probe,
+        reader=row_reader(container.engine, settings),
     )
 
     @asynccontextmanager
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         try:
             yield
         finally:
+            await api.reader.close()
             probe.close()
             if owned:
                 container.close()
@@ -65,11 +66,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.api.trusted_proxies))
         )
     middleware += [
-        Middleware(RequestContextMiddleware),
-        Middleware(SecurityHeadersMiddleware),
-        Middleware(PathCORSMiddleware, origin=settings.cors_origin, public_paths=federation.PUBLIC_PATHS),
-        Middleware(UnhandledErrorMiddleware),
-        Middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes),
+        Middleware(EdgeMiddleware, origin=settings.cors_origin, public_paths=federation.PUBLIC_PATHS),
+        Middleware(GuardMiddleware, max_bytes=settings.api.max_body_bytes),
     ]
     app = FastAPI(
         title="PayCrypt API",
@@ -80,6 +78,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redoc_url=None,
         lifespan=lifespan,
         middleware=middleware,
+        # The API reports through its own Prometheus metrics and logs. FastAPI's OpenTelemetry hooks would
+        # otherwise look up the global providers on every request, only to find none configured.
+        telemetry=NO_TELEMETRY,
     )
     app.state.services = api
     install_error_handlers(app, settings.known_secret_values())

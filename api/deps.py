@@ -22,6 +22,7 @@ from paycrypt.core.bootstrap import Container
 from paycrypt.core.errors import PermissionDenied
 from paycrypt.core.horizon import HorizonPort
 from paycrypt.core.settings import Settings
+from paycrypt.core.storage.reads import RowReader
 
 bearer = HTTPBearer(auto_error=False, description="A JWT from `paycrypt token issue`")
 
@@ -33,17 +34,23 @@ class ApiServices:
     limiter: ApiRateLimiter
     metrics: MetricsExporter
     probe_horizon: HorizonPort  # short timeout, no retry: for readiness only
+    reader: RowReader  # single-statement reads outside a transaction, for the read-only routes
 
     @property
     def settings(self) -> Settings:
         return self.container.settings
 
 
-# The guards and `services` are coroutines: FastAPI runs a plain function dependency in the thread pool, and
-# those hops (two per request, besides the route's own) cost more CPU than the work itself.
-async def services(request: Request) -> ApiServices:
+def _services(request: Request) -> ApiServices:
     found: ApiServices = request.app.state.services
     return found
+
+
+# The guards and `services` are coroutines: FastAPI runs a plain function dependency in the thread pool, and
+# those hops (two per request, besides the route's own) cost more CPU than the work itself. The guards read
+# the services themselves rather than through `Api`: each dependency is resolved anew on every request.
+async def services(request: Request) -> ApiServices:
+    return _services(request)
 
 
 Api = Annotated[ApiServices, Depends(services)]
@@ -68,7 +75,8 @@ async def _count(api: ApiServices, check: Callable[[str, str], RateState], group
 def public(group: str) -> Callable[..., Awaitable[None]]:
     """A route anyone may call, limited per client address."""
 
-    async def guard(request: Request, api: Api) -> None:
+    async def guard(request: Request) -> None:
+        api = _services(request)
         _remember(request, await _count(api, api.limiter.check_ip, group, client_ip(request)))
 
     return guard
@@ -78,10 +86,9 @@ def authorised(group: str, *scopes: str) -> Callable[..., Awaitable[Principal]]:
     """A route that needs a valid token holding one of ``scopes`` (none named: any valid token)."""
 
     async def guard(
-        request: Request,
-        api: Api,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Principal:
+        api = _services(request)
         _remember(request, await _count(api, api.limiter.check_ip, group, client_ip(request)))
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorized("a bearer token is required", code="token_missing")

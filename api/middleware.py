@@ -1,7 +1,9 @@
 """ASGI middleware around every answer: request id, access log and latency metric, security headers,
 CORS by path, a last-resort 500 in the common error shape, and the request body size limit.
 
-Plain ASGI classes (no BaseHTTPMiddleware), so they add little latency and never buffer a response.
+Two plain ASGI classes (no BaseHTTPMiddleware), so they add little latency and never buffer a response:
+`EdgeMiddleware` outside (what every answer carries, whichever layer made it) and `GuardMiddleware` inside
+(the 500 and the 413), with Starlette's CORS middleware between them for requests that name an Origin.
 """
 
 from __future__ import annotations
@@ -12,19 +14,16 @@ import time
 from collections.abc import Iterable
 from typing import Final
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paycrypt.api.access import AccessRecorder
 from paycrypt.api.context import REQUEST_ID_HEADER, bind_request_id, new_request_id, unbind_request_id
 from paycrypt.api.errors import error_response
-from paycrypt.api.metrics import UNMATCHED_ROUTE, http_latency
 from paycrypt.api.ratelimit import RateState
 
-access_log = logging.getLogger("paycrypt.api.access")
 log = logging.getLogger(__name__)
 
-_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SECURITY_HEADERS: Final = (
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
@@ -37,6 +36,7 @@ SECURITY_HEADERS: Final = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+DEFAULT_CACHE_CONTROL: Final = ("Cache-Control", "no-store")
 HSTS: Final = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 EXPOSED_HEADERS: Final = (
     REQUEST_ID_HEADER,
@@ -47,87 +47,35 @@ EXPOSED_HEADERS: Final = (
     "X-RateLimit-Reset",
 )
 
-
-def route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED_ROUTE
+RawHeaders = list[tuple[bytes, bytes]]
 
 
-class RequestContextMiddleware:
-    """Gives each request an id (X-Request-ID, in every log line), then logs and times its answer."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = new_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
-        scope.setdefault("state", {})["request_id"] = request_id
-        token = bind_request_id(request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            http_latency.labels(method, route_template(scope), str(status)).observe(elapsed)
-            client = scope.get("client")
-            # The path only: query strings are the caller's business and may carry personal data.
-            access_log.info(
-                "%s %s %d %.1fms client=%s",
-                method,
-                scope["path"][:200],
-                status,
-                elapsed * 1000,
-                client[0] if client else "-",
-            )
-            unbind_request_id(token)
+def raw_header(name: str, value: str) -> tuple[bytes, bytes]:
+    """A header as ASGI carries it: the lower-case name and the value, both bytes."""
+    return name.lower().encode("latin-1"), value.encode("latin-1")
 
 
-class SecurityHeadersMiddleware:
-    """Security headers on every answer; HSTS only over HTTPS (directly, or from a trusted proxy)."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    headers.setdefault(name, value)
-                headers.setdefault("Cache-Control", "no-store")
-                if scope.get("scheme") == "https":
-                    headers[HSTS[0]] = HSTS[1]
-                state: RateState | None = scope.get("state", {}).get("rate_limit")
-                if state is not None:
-                    for name, value in state.headers().items():
-                        headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+# Encoded once. An answer gets each of these unless it set its own (a route may choose its Cache-Control).
+_DEFAULTS: Final = tuple(raw_header(*header) for header in (*SECURITY_HEADERS, DEFAULT_CACHE_CONTROL))
+_DEFAULT_NAMES: Final = frozenset(name for name, _ in _DEFAULTS)
+_HSTS: Final = raw_header(*HSTS)
+_REQUEST_ID: Final = REQUEST_ID_HEADER.lower().encode("latin-1")
+_VARY_ORIGIN: Final = raw_header("Vary", "Origin")
 
 
-class PathCORSMiddleware:
-    """CORS for the one configured origin, except SEP-1/SEP-2 paths, which any origin may read."""
+class EdgeMiddleware:
+    """What every answer carries, and what is kept of it.
+
+    Each request gets an id (the caller's X-Request-ID when plain, else a fresh one), bound to every log
+    line written meanwhile and sent back. Each answer gets the security headers (HSTS only over HTTPS,
+    directly or from a trusted proxy) and the rate-limit headers of the tightest limit counted, and is
+    logged and timed once. A request naming an Origin goes through CORS for the one configured origin,
+    except on the SEP-1/SEP-2 paths, which any origin may read; the answer to one without says that it
+    varies by Origin, as CORS would.
+    """
 
     def __init__(self, app: ASGIApp, *, origin: str, public_paths: Iterable[str]):
+        self.app = app
         self._public_paths = frozenset(public_paths)
         self._private = CORSMiddleware(
             app,
@@ -140,50 +88,87 @@ class PathCORSMiddleware:
         self._public = CORSMiddleware(
             app, allow_origins=["*"], allow_methods=["GET"], expose_headers=[REQUEST_ID_HEADER], max_age=3600
         )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self._public_paths:
-            await self._public(scope, receive, send)
-        else:
-            await self._private(scope, receive, send)
-
-
-class UnhandledErrorMiddleware:
-    """The last resort: an unexpected exception becomes a 500 in the common shape; the trace is logged."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
+        self._recorder = AccessRecorder()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        offered: str | None = None
+        from_browser = False
+        for name, value in scope["headers"]:
+            if name == _REQUEST_ID and offered is None:
+                offered = value.decode("latin-1")
+            elif name == b"origin":
+                from_browser = True
+        request_id = new_request_id(offered)
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = bind_request_id(request_id)
+        started = time.perf_counter()
+        status = 500
+        own: RawHeaders = [(_REQUEST_ID, request_id.encode("latin-1"))]
+        if scope.get("scheme") == "https":
+            own.append(_HSTS)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = _answer_headers(message.get("headers", ()), own, scope["state"])
             await send(message)
 
+        if not from_browser:
+            app = self.app
+            own.append(_VARY_ORIGIN)
+        elif scope["path"] in self._public_paths:
+            app = self._public
+        else:
+            app = self._private
         try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path", "")[:200])
-            if not started:
-                response = error_response(
-                    500,
-                    "internal_error",
-                    "an internal error occurred; quote the request id when reporting it",
-                )
-                await response(scope, receive, send)
+            await app(scope, receive, send_with_headers)
+        finally:
+            client = scope.get("client")
+            self._recorder.record(
+                scope["method"],
+                scope.get("route"),
+                scope["path"],
+                status,
+                time.perf_counter() - started,
+                client[0] if client else "-",
+            )
+            unbind_request_id(token)
+
+
+def _answer_headers(headers: Iterable[tuple[bytes, bytes]], own: RawHeaders, state: dict) -> RawHeaders:
+    """The answer's own headers (less a request id or HSTS it set: those are ours), then ours, then each
+    default and rate-limit header it did not set itself."""
+    answer: RawHeaders = []
+    present: set[bytes] = set()
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered != _REQUEST_ID and lowered != _HSTS[0]:
+            answer.append((lowered, value))
+            present.add(lowered)
+    answer += own
+    if present.isdisjoint(_DEFAULT_NAMES):
+        answer += _DEFAULTS
+    else:
+        answer += [pair for pair in _DEFAULTS if pair[0] not in present]
+    rate: RateState | None = state.get("rate_limit")
+    if rate is not None:
+        answer += [pair for pair in rate.raw_headers() if pair[0] not in present]
+    return answer
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    """Refuses a request body over ``max_bytes`` with 413, by its Content-Length or as it streams in."""
+class GuardMiddleware:
+    """The last resort and the size limit, inside CORS so that their answers carry its headers too.
+
+    An unexpected exception becomes a 500 in the common shape, its trace only in the log; a request body
+    over ``max_bytes`` is refused with 413, by its Content-Length or as it streams in."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int):
         self.app = app
@@ -193,7 +178,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and (not declared.strip().isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
@@ -218,8 +203,19 @@ class BodyLimitMiddleware:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        with contextlib.suppress(_BodyTooLarge):
-            await self.app(scope, counting_receive, guarded_send)
+        try:
+            with contextlib.suppress(_BodyTooLarge):
+                await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path", "")[:200])
+            if not started:
+                response = error_response(
+                    500,
+                    "internal_error",
+                    "an internal error occurred; quote the request id when reporting it",
+                )
+                await response(scope, receive, send)
+            return
         if exceeded and not started:
             await self._refuse(scope, receive, send)
 

@@ -44,6 +44,10 @@ class RateState:
             "X-RateLimit-Reset": str(self.reset),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The same headers as ASGI sends them (lower-case names, bytes)."""
+        return [(name.lower().encode(), value.encode()) for name, value in self.headers().items()]
+
     @staticmethod
     def tightest(*states: RateState | None) -> RateState | None:
         present = [s for s in states if s is not None]

@@ -8,8 +8,10 @@ authorises. An optional ``tags`` claim limits a client to the tags it acts for.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -87,11 +89,39 @@ class TokenKeys:
 
 
 class TokenVerifier:
-    def __init__(self, keys: TokenKeys):
+    """Verifies tokens, and remembers the last ``remembered`` valid ones until they expire.
+
+    A client sends the same token with every request; checking its signature and claims once is
+    enough, since nothing that decided it can change but the time, and its expiry is checked at every
+    use (with the same leeway). Only tokens that passed every check are remembered, by their full text."""
+
+    def __init__(self, keys: TokenKeys, *, remembered: int = 1024):
         self._keys = keys
+        self._remembered = remembered
+        self._valid: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()  # guards and routes may run in worker threads
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; else Unauthorized, never saying more than why in a few words."""
+        with self._lock:
+            known = self._valid.get(token)
+            if known is not None:
+                self._valid.move_to_end(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() < expires + CLOCK_LEEWAY_SECONDS:
+                return principal
+            with self._lock:
+                self._valid.pop(token, None)
+        principal, expires = self._check(token)
+        with self._lock:
+            self._valid[token] = (principal, expires)
+            while len(self._valid) > self._remembered:
+                self._valid.popitem(last=False)
+        return principal
+
+    def _check(self, token: str) -> tuple[Principal, float]:
+        """Every check of the token, and when it expires."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -106,7 +136,7 @@ class TokenVerifier:
             raise Unauthorized("the token has expired", code="token_expired") from None
         except jwt.PyJWTError:
             raise Unauthorized("the token is not valid", code="token_invalid") from None
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -15,7 +15,7 @@ and at least half the bare endpoint's throughput (against the mean of its two ru
 
 Every size of uvicorn worker pool in BENCH_API_WORKERS ("1,2") is measured. Rate limits are raised so the
 bench is never throttled (per second, in memory: REDIS_URL is not used). The history query's plan is shown
-once (EXPLAIN ANALYZE of the statement the service runs).
+once (EXPLAIN ANALYZE of the statement the API runs).
 
 Load generator (BENCH_API_GENERATOR: auto, wrk or python): wrk from Debian's package when on PATH, else
 keep-alive connections on asyncio streams in this process (it shares the CPUs with the API, as wrk does).
@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,9 +54,10 @@ from stellar_sdk import Keypair
 from bench.engine_bench import sandbox_process, throwaway_postgres
 from paycrypt.api.security import PAYMENTS_READ, TokenKeys, issue_token
 from paycrypt.core.bootstrap import bootstrap
-from paycrypt.core.payments.history import HistoryQuery, payment_history
+from paycrypt.core.payments.history import HistoryQuery, history_view_read
 from paycrypt.core.settings import load_settings
 from paycrypt.core.storage import schema
+from paycrypt.core.storage.reads import read_rows
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.tags import add_tag
 
@@ -187,18 +188,20 @@ def seed(engine: Engine, total: int) -> float:
     return time.perf_counter() - started
 
 
-def explain_history(engine: Engine, uow_factory: Callable[[], UnitOfWork]) -> None:
-    """EXPLAIN ANALYZE of the very statement payment_history sends for alice's first page, and a verdict:
-    a sequential scan, or a sort fed with more than a few pages of rows, means an index is missing."""
+def explain_history(engine: Engine) -> None:
+    """EXPLAIN ANALYZE of the very statement the API sends for alice's first page (history_view_read; the
+    API compiles the same select for the same dialect), and a verdict: a sequential scan, or a sort fed
+    with more than a few pages of rows, means an index is missing."""
     seen: list[tuple[str, Any]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
         if "UNION ALL" in statement:
             seen.append((statement, parameters))
 
+    read = history_view_read(HistoryQuery(tag="alice", limit=PAGE))
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        page = payment_history(uow_factory, HistoryQuery(tag="alice", limit=PAGE))
+        page = read.page(read_rows(engine, read.statement, read.parameters))
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert len(page.payments) == PAGE and seen, "the history query was not seen"
@@ -540,7 +543,7 @@ def main() -> None:
                 schema.upgrade(container.engine)
                 seconds = seed(container.engine, TRANSACTIONS)
                 print(f"  seeded {TRANSACTIONS:,} payments over {len(TAGS)} tags in {seconds:.1f} s")
-                explain_history(container.engine, container.uow_factory)
+                explain_history(container.engine)
             finally:
                 container.close()
             token = issue_token(

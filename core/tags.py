@@ -9,6 +9,8 @@ import logging
 
 from paycrypt.core.errors import ConflictError, NotFoundError
 from paycrypt.core.records import TagRecord
+from paycrypt.core.storage.reads import RowReader
+from paycrypt.core.storage.tag_repository import record_from_row, tag_lookup
 from paycrypt.core.storage.types import utcnow
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.values import AccountAddress, Memo, Tag
@@ -57,6 +59,16 @@ def get_tag(tag: str, *, uow: UnitOfWork) -> TagRecord:
     if record is None:
         raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
     return record
+
+
+async def look_up_tag(tag: str, *, reader: RowReader) -> TagRecord:
+    """The tag as stored now, read by one statement outside any transaction (public resolution: the
+    answer goes straight back to the caller, nothing else is read or written with it)."""
+    name = Tag.parse(tag)
+    rows = await reader.fetch(*tag_lookup(name))
+    if not rows:
+        raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
+    return record_from_row(rows[0])
 
 
 def list_tags(*, uow: UnitOfWork) -> list[TagRecord]:

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from paycrypt.api.deps import Api, ApiServices, authorised, public
+from paycrypt.api.responses import ShapedJSONResponse
 from paycrypt.api.routes.common import AUTH, COMMON, errors
 from paycrypt.api.schemas import (
     AssetText,
@@ -70,16 +71,21 @@ def _fields_named_as_in_the_request() -> Iterator[None]:
         raise
 
 
+def unscoped_key(idempotency_key: str) -> str:
+    """The Idempotency-Key as its client sent it (without the per-client scope it is stored with)."""
+    return _SCOPED_KEY.sub("", idempotency_key)
+
+
 def payment_out(payment: Payment) -> PaymentOut:
     body = payment.to_dict()
-    body["idempotency_key"] = _SCOPED_KEY.sub("", payment.idempotency_key)
+    body["idempotency_key"] = unscoped_key(payment.idempotency_key)
     return PaymentOut.model_validate(body)
 
 
 @router.get("/payment/limits", response_model=LimitsOut, dependencies=[Depends(public("public"))])
-async def payment_limits(api: Api) -> LimitsOut:
+async def payment_limits(api: Api) -> ShapedJSONResponse:
     """The limits in force: per payment, per tag per UTC day, and for the whole service."""
-    return LimitsOut.model_validate(api.settings.limits.as_dict())
+    return ShapedJSONResponse(api.settings.limits.as_dict())  # LimitsOut's fields, money as strings
 
 
 @router.get("/payment/quote", response_model=QuoteOut, responses=errors(*AUTH, 404, 502))

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from paycrypt.api.deps import Api, public
 from paycrypt.api.errors import error_response
+from paycrypt.api.responses import ShapedJSONResponse
 from paycrypt.api.routes.common import COMMON, errors
 from paycrypt.api.schemas import Liveness, Readiness, ServiceInfo
 from paycrypt.checks.readiness import check_readiness
@@ -27,9 +28,9 @@ def service_info(api: Api) -> ServiceInfo:
 
 
 @router.get("/health/live", response_model=Liveness)
-def live() -> Liveness:
+async def live() -> ShapedJSONResponse:
     """The process answers (no dependency is checked)."""
-    return Liveness(status="ok")
+    return ShapedJSONResponse({"status": "ok"})  # Liveness
 
 
 @router.get(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
-from starlette.concurrency import run_in_threadpool
 
 from paycrypt.api.deps import Api, authorised, public
+from paycrypt.api.responses import ShapedJSONResponse
 from paycrypt.api.routes.common import AUTH, COMMON, errors
 from paycrypt.api.schemas import TagCreate, TagOut, TagRecordOut, TagUpdate
 from paycrypt.api.security import TAGS_WRITE, Principal
@@ -19,19 +19,20 @@ TagPath = Annotated[str, Path(min_length=1, max_length=64, description="The tag,
 admin = authorised("admin", TAGS_WRITE)
 
 
-def _public(record: TagRecord) -> TagOut:
-    return TagOut(
-        tag=record.tag.value,
-        account=record.account.address,
-        account_id=record.account.account_id,
-        memo_type=record.memo.stored_type,  # type: ignore[arg-type]
-        memo=record.memo.value,
-    )
+def _public_view(record: TagRecord) -> dict[str, Any]:
+    """The tag in TagOut's shape."""
+    return {
+        "tag": record.tag.value,
+        "account": record.account.address,
+        "account_id": record.account.account_id,
+        "memo_type": record.memo.stored_type,
+        "memo": record.memo.value,
+    }
 
 
 def _full(record: TagRecord) -> TagRecordOut:
     return TagRecordOut(
-        **_public(record).model_dump(),
+        **_public_view(record),
         custodial=record.custodial,
         created_at=record.created_at.isoformat(),
         updated_at=record.updated_at.isoformat(),
@@ -43,12 +44,10 @@ def _actor(principal: Principal) -> str:
 
 
 @router.get("/{tag}", response_model=TagOut, dependencies=[Depends(public("public"))], responses=errors(404))
-async def resolve_tag(tag: TagPath, api: Api) -> TagOut:
+async def resolve_tag(tag: TagPath, api: Api) -> ShapedJSONResponse:
     """The account and memo to pay this tag with."""
-    # A coroutine that sends only the database read to the thread pool: FastAPI would otherwise hop to the
-    # pool twice (the route, then the check of its answer), the costliest part of this small request.
-    record = await run_in_threadpool(tag_services.get_tag, tag, uow=api.container.unit_of_work())
-    return _public(record)
+    record = await tag_services.look_up_tag(tag, reader=api.reader)
+    return ShapedJSONResponse(_public_view(record))
 
 
 @router.post("", status_code=201, response_model=TagRecordOut, responses=errors(*AUTH, 409))

@@ -79,6 +79,7 @@ class UnitOfWork:
                 self._transaction.rollback()
         finally:
             self._transaction = None
+            self.connection.info.pop(READ_ONLY, None)  # the next user of this pooled connection sets its own
             self.connection.close()
 
     def reading(self) -> UnitOfWork:

@@ -6,8 +6,19 @@ import base64
 import csv
 import io
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import insert
+from stellar_sdk import Keypair
+
+from paycrypt.api.routes.payments import payment_out
+from paycrypt.api.schemas import HistoryOut
+from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments.history import HistoryQuery, payment_history
+from paycrypt.core.storage.tables import transactions
 
 HISTORY = "/api/transactions/tag/alice/history"
 
@@ -110,3 +121,96 @@ def test_the_checklist_smoke_test_path_needs_a_token(api):
         "payments": [],
         "next_cursor": None,
     }
+
+
+def _stored_payments() -> list[dict[str, Any]]:
+    """Payments of every kind a page can show: sent and received, assets, memos, fees, errors."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    issuer = Keypair.random().public_key
+    rows = []
+    for i in range(9):
+        at = start + timedelta(seconds=i, microseconds=(i % 2) * 1500)
+        failed = i % 3 == 0
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "idempotency_key": f"api:0123456789ab:client-key-{i}" if i % 2 else f"cli-{i}",
+                "status": (PaymentStatus.FAILED if failed else PaymentStatus.SUCCEEDED).value,
+                "operation": "create_account" if i == 4 else "payment",
+                "source_tag": "alice" if i % 4 else "carol",
+                "source_account": "GSOURCE",
+                "destination": "bob" if i % 4 else "alice",
+                "destination_tag": "bob" if i % 4 else "alice",
+                "destination_account": "GDEST",
+                "asset_code": "USDC" if i % 2 else None,
+                "asset_issuer": issuer if i % 2 else None,
+                "amount_stroops": 12_345_678 * (i + 1),
+                "fee_stroops": 100 if i % 3 != 2 else None,
+                "memo_type": ("text", "id", None)[i % 3],
+                "memo": ("=cmd|x", "42", None)[i % 3],
+                "tx_hash": f"{i:064x}",
+                "envelope_xdr": "AAAA" * 10,
+                "ledger": 100 + i if not failed else None,
+                "result_codes": {"transaction": "tx_failed", "operations": ["op_underfunded"]}
+                if failed
+                else None,
+                "error_code": "op_underfunded" if failed else None,
+                "error_message": "the source account cannot pay this amount" if failed else None,
+                "created_at": at,
+                "updated_at": at + timedelta(seconds=5),
+                "submitted_at": at + timedelta(seconds=1) if i % 2 else None,
+                "completed_at": at + timedelta(seconds=5) if i % 2 else None,
+            }
+        )
+    return rows
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"limit": 2},
+        {"limit": 3, "status": ["failed"]},
+        {"status": ["succeeded", "failed"], "since": "2000-01-01T00:00:00Z", "until": "2999-01-01T00:00:00"},
+    ],
+)
+def test_each_page_is_what_the_response_model_makes_of_the_stored_payments(api, params):
+    with api.container.unit_of_work() as uow:
+        uow.connection.execute(insert(transactions), _stored_payments())
+        uow.commit()
+    headers = api.auth("payments:read")
+    query = HistoryQuery(
+        tag="alice",
+        statuses=tuple(PaymentStatus(s) for s in params.get("status", ())),
+        since=datetime(2000, 1, 1, tzinfo=UTC) if "since" in params else None,
+        until=datetime(2999, 1, 1, tzinfo=UTC) if "until" in params else None,
+        limit=params.get("limit", 50),
+    )
+    pages = 0
+    while True:
+        answer = api.client.get(HISTORY, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        expected = payment_history(api.container.uow_factory, query)
+        model = HistoryOut(
+            tag=expected.tag,
+            payments=[payment_out(p) for p in expected.payments],
+            next_cursor=expected.next_cursor,
+        )
+        assert answer.json() == model.model_dump(mode="json", by_alias=True)
+        assert list(answer.json()["payments"][0]) == list(model.model_dump(by_alias=True)["payments"][0])
+        pages += 1
+        if expected.next_cursor is None:
+            break
+        params = {**params, "cursor": expected.next_cursor}
+        query = HistoryQuery(**{**query.__dict__, "cursor": expected.next_cursor})
+    assert pages == (1 if "limit" not in params else -(-len(_alice_rows(params)) // params["limit"]))
+
+
+def _alice_rows(params) -> list[dict[str, Any]]:
+    statuses = params.get("status")
+    return [
+        row
+        for row in _stored_payments()
+        if "alice" in (row["source_tag"], row["destination_tag"])
+        and (not statuses or row["status"] in statuses)
+    ]

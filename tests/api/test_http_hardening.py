@@ -137,3 +137,40 @@ def test_the_bearer_token_and_secrets_never_reach_the_log(api, caplog):
     token = headers["Authorization"].removeprefix("Bearer ")
     assert caplog.records and token not in caplog.text
     assert api.settings.jwt_secret.reveal() not in caplog.text
+
+
+def test_an_answer_keeps_the_cache_control_its_route_chose_and_says_it_varies_by_origin(api):
+    toml = api.client.get("/.well-known/stellar.toml")
+    assert toml.headers["Cache-Control"] == "public, max-age=300"
+    tag = api.client.get("/api/tags/nobody")
+    assert tag.headers["Cache-Control"] == "no-store"
+    for answer in (toml, tag):
+        assert answer.headers["Vary"] == "Origin"
+        assert answer.headers.get_list("X-Frame-Options") == ["DENY"]  # each header once
+
+
+def test_a_500_from_a_browser_carries_the_cors_headers_too(make_api):
+    api = make_api(CORS_ORIGIN="https://ops.example.com")
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    api.app.add_api_route("/_test/explode", explode)
+    answer = api.client.get("/_test/explode", headers={"Origin": "https://ops.example.com"})
+    assert answer.status_code == 500
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://ops.example.com"
+    assert "X-Request-ID" in answer.headers["Access-Control-Expose-Headers"]
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_each_request_is_logged_once_with_its_request_id_and_its_path_as_sent(api, caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    with caplog.at_level(logging.INFO, logger="paycrypt.api.access"):
+        api.client.get("/api/tags/100%25done", headers={"X-Request-ID": "req-log-000001"})
+        api.client.get("/health/live?token=secret-in-query")
+    first, second = [r for r in caplog.records if r.name == "paycrypt.api.access"]
+    assert first.getMessage().startswith("GET /api/tags/100%done 422 ")
+    assert first.getMessage().endswith(" client=testclient")
+    assert first.request_id == "req-log-000001"
+    assert second.getMessage().startswith("GET /health/live 200 ")  # never the query string
+    assert second.request_id not in ("-", "req-log-000001")

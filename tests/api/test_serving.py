@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib.util
 import ipaddress
 import re
 import ssl
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine
 
+from paycrypt.api import server
 from paycrypt.core.storage import schema
 
 from .conftest import JWT_SECRET, MASTER_KEY, free_port
@@ -144,3 +146,12 @@ def test_a_certificate_without_its_key_is_refused_in_one_line(cli_env, tmp_path)
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error [tls_incomplete]:")
+
+
+def test_paycrypt_api_serves_with_the_compiled_http_parser_on_asyncios_loop(api, monkeypatch):
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **options: seen.update(options, app=app))
+    server.run_api(server.ServerOptions(host="127.0.0.1", port=free_port()), api.container)
+    assert seen["app"] == server.APP_FACTORY and seen["factory"] is True
+    assert seen["http"] == "httptools" and seen["loop"] == "asyncio"
+    assert importlib.util.find_spec("httptools") is not None  # a dependency, not an option

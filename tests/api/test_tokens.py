@@ -13,7 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from paycrypt.api.security import TokenKeys, TokenVerifier
+from paycrypt.api import security
+from paycrypt.api.errors import Unauthorized
+from paycrypt.api.security import CLOCK_LEEWAY_SECONDS, TokenKeys, TokenVerifier
 
 from .conftest import JWT_SECRET, MASTER_KEY
 
@@ -146,3 +148,60 @@ def test_token_issue_refuses_an_unknown_scope_in_one_line(paycrypt, cli_env):
     refused = paycrypt(env, "token", "issue", "--sub", "x", "--scope", "payments:everything")
     assert refused.returncode == 1
     assert refused.stderr.startswith("error [scope_invalid]: scope: expected one or more of")
+
+
+def _counting(verifier: TokenVerifier, monkeypatch) -> list[str]:
+    """Records each full check of a token by ``verifier`` (signature and claims)."""
+    checked: list[str] = []
+    full_check = verifier._check
+
+    def counted(token: str):
+        checked.append(token)
+        return full_check(token)
+
+    monkeypatch.setattr(verifier, "_check", counted)
+    return checked
+
+
+def test_a_valid_token_is_checked_once_and_an_invalid_one_every_time(api, monkeypatch):
+    verifier = TokenVerifier(TokenKeys.from_settings(api.settings))
+    checked = _counting(verifier, monkeypatch)
+    token = api.token("payments:read")
+    assert [verifier.verify(token).subject for _ in range(3)] == ["client-1"] * 3
+    assert checked == [token]
+
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+    assert checked == [token, forged, forged]
+
+
+def test_a_remembered_token_still_expires_on_time(api, monkeypatch):
+    verifier = TokenVerifier(TokenKeys.from_settings(api.settings))
+    token = api.token("payments:read", ttl=60)
+    verifier.verify(token)
+    checked = _counting(verifier, monkeypatch)
+    now = time.time()
+
+    monkeypatch.setattr(security.time, "time", lambda: now + 60 + CLOCK_LEEWAY_SECONDS - 1)
+    verifier.verify(token)  # within the leeway, as PyJWT would allow
+    assert checked == []
+
+    def expired(_token: str):
+        raise Unauthorized("the token has expired", code="token_expired")
+
+    monkeypatch.setattr(security.time, "time", lambda: now + 60 + CLOCK_LEEWAY_SECONDS + 1)
+    monkeypatch.setattr(verifier, "_check", expired)  # what PyJWT says of it by then
+    with pytest.raises(Unauthorized) as refused:
+        verifier.verify(token)
+    assert refused.value.code == "token_expired"
+
+
+def test_only_so_many_tokens_are_remembered(api, monkeypatch):
+    verifier = TokenVerifier(TokenKeys.from_settings(api.settings), remembered=2)
+    checked = _counting(verifier, monkeypatch)
+    first, second, third = (api.token("payments:read", sub=f"client-{n}") for n in range(3))
+    for token in (first, second, third, third, first):
+        verifier.verify(token)
+    assert checked == [first, second, third, first]  # the first was forgotten for the third
