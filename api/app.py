@@ -20,7 +20,7 @@ from paycrypt.api.metrics import MetricsExporter
 from paycrypt.api.middleware import EdgeMiddleware, GuardMiddleware
 from paycrypt.api.ratelimit import ApiRateLimiter
 from paycrypt.api.reads import row_reader
-from paycrypt.api.routes import control, federation, history, metrics, payments, service, tags
+from paycrypt.api.routes import control, federation, history, metrics, payments, service, tags, web_auth
 from paycrypt.api.security import TokenKeys, TokenVerifier
 from paycrypt.core import __version__
 from paycrypt.core.bootstrap import Container, bootstrap
@@ -32,6 +32,10 @@ federation (SEP-2), and the operations switch. Errors are always
 
 
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+# Paths any origin may call: SEP-1, SEP-2 and SEP-10 require it.
+PUBLIC_PATHS = (*federation.PUBLIC_PATHS, web_auth.WEB_AUTH_PATH)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         metrics=MetricsExporter(container.uow_factory),
         probe_horizon=probe,
         reader=row_reader(container.engine, settings),
+        web_auth=web_auth.web_auth_for(settings),
     )
 
     @asynccontextmanager
@@ -66,7 +71,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.api.trusted_proxies))
         )
     middleware += [
-        Middleware(EdgeMiddleware, origin=settings.cors_origin, public_paths=federation.PUBLIC_PATHS),
+        Middleware(EdgeMiddleware, origin=settings.cors_origin, public_paths=PUBLIC_PATHS),
         Middleware(GuardMiddleware, max_bytes=settings.api.max_body_bytes),
     ]
     app = FastAPI(
@@ -84,6 +89,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.services = api
     install_error_handlers(app, settings.known_secret_values())
-    for module in (service, tags, payments, history, control, federation, metrics):
+    for module in (service, tags, payments, history, control, federation, web_auth, metrics):
         app.include_router(module.router)
     return app

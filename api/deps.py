@@ -23,6 +23,7 @@ from paycrypt.core.errors import PermissionDenied
 from paycrypt.core.horizon import HorizonPort
 from paycrypt.core.settings import Settings
 from paycrypt.core.storage.reads import RowReader
+from paycrypt.core.web_auth import WebAuth
 
 bearer = HTTPBearer(auto_error=False, description="A JWT from `paycrypt token issue`")
 
@@ -35,6 +36,7 @@ class ApiServices:
     metrics: MetricsExporter
     probe_horizon: HorizonPort  # short timeout, no retry: for readiness only
     reader: RowReader  # single-statement reads outside a transaction, for the read-only routes
+    web_auth: WebAuth | None = None  # SEP-10, when configured
 
     @property
     def settings(self) -> Settings:

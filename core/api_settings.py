@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from stellar_sdk import StrKey
 
 from paycrypt.core.errors import ConfigError
 from paycrypt.core.secrets import Secret
@@ -62,6 +63,7 @@ class ApiSettings:
     public_url: str = "http://127.0.0.1:3000"
     metrics_token: Secret | None = None
     metrics_port: int | None = None
+    sep10_signing_key: Secret | None = None  # a secret seed: SEP-10 web authentication is served when set
 
     @property
     def asymmetric(self) -> bool:
@@ -90,6 +92,11 @@ def read_api_settings(src: _Reader, *, federation_domain: str | None) -> ApiSett
             _check_pem("JWT_PRIVATE_KEY", private_key.reveal(), private=True)
     elif public_key is not None or private_key is not None:
         raise ConfigError(f"JWT_PUBLIC_KEY: set only with an asymmetric JWT_ALGORITHM, not {algorithm}")
+    sep10_key = _sep10_key(src.secret("PAYCRYPT_SEP10_SIGNING_KEY"), federation_domain)
+    if sep10_key is not None and algorithm in ASYMMETRIC_ALGORITHMS and private_key is None:
+        raise ConfigError(
+            f"PAYCRYPT_SEP10_SIGNING_KEY: SEP-10 issues {algorithm} tokens, so JWT_PRIVATE_KEY is needed"
+        )
     metrics_port = src.integer("METRICS_PORT", 0, minimum=0, maximum=65535) or None
     if metrics_port == port:
         raise ConfigError(f"METRICS_PORT: must differ from API_PORT ({port})")
@@ -108,7 +115,21 @@ def read_api_settings(src: _Reader, *, federation_domain: str | None) -> ApiSett
         public_url=_public_url(src.get("API_PUBLIC_URL"), federation_domain, port),
         metrics_token=_metrics_token(src.secret("METRICS_TOKEN")),
         metrics_port=metrics_port,
+        sep10_signing_key=sep10_key,
     )
+
+
+def _sep10_key(key: Secret | None, federation_domain: str | None) -> Secret | None:
+    if key is None:
+        return None
+    if not StrKey.is_valid_ed25519_secret_seed(key.reveal().strip()):
+        # Never echo the value: it is meant to be a secret seed.
+        raise ConfigError("PAYCRYPT_SEP10_SIGNING_KEY: expected a Stellar secret seed (S...)")
+    if federation_domain is None:
+        raise ConfigError(
+            "PAYCRYPT_SEP10_SIGNING_KEY: needs PAYCRYPT_FEDERATION_DOMAIN, the home domain challenges name"
+        )
+    return Secret(key.reveal().strip())
 
 
 def parse_rate_limit(name: str, text: str) -> RateLimit:

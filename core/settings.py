@@ -117,7 +117,8 @@ class Settings:
         """Raw secret values the log filter must mask wherever they appear."""
         values = [self.jwt_secret.reveal(), self.master_key.reveal()]
         values += [key.reveal() for key in self.previous_master_keys]
-        values += [s.reveal() for s in (self.api.jwt_private_key, self.api.metrics_token) if s is not None]
+        api_secrets = (self.api.jwt_private_key, self.api.metrics_token, self.api.sep10_signing_key)
+        values += [s.reveal() for s in api_secrets if s is not None]
         for url in (self.database_url, self.redis_url):
             if url is not None:
                 password = make_url(url.reveal()).password

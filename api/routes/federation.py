@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 
 from paycrypt.api.deps import Api, public
 from paycrypt.api.routes.common import COMMON, errors
+from paycrypt.api.routes.web_auth import WEB_AUTH_PATH
 from paycrypt.api.schemas import FederationOut
 from paycrypt.core.federation import FederationError
 from paycrypt.core.federation_server import federation_by_id, federation_by_name
@@ -55,7 +56,7 @@ def federation(
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "SEP-1 TOML"}},
 )
 def stellar_toml(api: Api) -> PlainTextResponse:
-    """SEP-1: the network and this service's federation server."""
+    """SEP-1: the network, this service's federation server and, when served, its SEP-10 endpoint."""
     settings = api.settings
     if settings.federation_domain is None:
         raise FederationError(
@@ -67,6 +68,11 @@ def stellar_toml(api: Api) -> PlainTextResponse:
         f"NETWORK_PASSPHRASE={json.dumps(settings.network_passphrase)}",
         f"FEDERATION_SERVER={json.dumps(settings.api.public_url + FEDERATION_PATH)}",
     ]
+    if api.web_auth is not None:  # SEP-10: where to sign in, and the key its challenges are signed with
+        lines += [
+            f"WEB_AUTH_ENDPOINT={json.dumps(settings.api.public_url + WEB_AUTH_PATH)}",
+            f"SIGNING_KEY={json.dumps(api.web_auth.signing_account)}",
+        ]
     return PlainTextResponse(
         "\n".join(lines) + "\n", headers={**_ANY_ORIGIN, "Cache-Control": "public, max-age=300"}
     )
