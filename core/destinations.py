@@ -61,14 +61,23 @@ def resolve_destination(
         # A network call: callers must not hold a unit of work open around this function.
         answer = federation.resolve(address)
         return Destination(account=answer.account, memo=answer.memo, federation_address=address)
-    if len(text) > TAG_MAX:
+    payee = destination_tag(text)
+    if payee is None:
         return Destination(account=AccountAddress.parse(text), memo=Memo.none())
+    return resolve_tag(payee.value, uow=uow)
+
+
+def destination_tag(destination: str) -> Tag | None:
+    """The tag a destination names; None when it is a federation address (``name*domain``) or an address
+    (anything longer than a tag). Text that is none of these is refused as ``destination_invalid``."""
+    text = destination.strip() if isinstance(destination, str) else ""
+    if "*" in text or len(text) > TAG_MAX:
+        return None
     try:
-        Tag.parse(text)
+        return Tag.parse(text)
     except ValidationError:
         raise ValidationError(
             "destination: expected a tag, a G... or M... address, or a federation address name*domain",
             code="destination_invalid",
             field="destination",
         ) from None
-    return resolve_tag(text, uow=uow)

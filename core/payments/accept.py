@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from sqlalchemy.exc import IntegrityError
 
 from paycrypt.core.control import is_paused
-from paycrypt.core.destinations import Destination, resolve_destination
+from paycrypt.core.destinations import Destination, destination_tag, resolve_destination
 from paycrypt.core.errors import ConflictError, NotFoundError, PayCryptError, ValidationError
 from paycrypt.core.horizon import AccountNotFound, AccountState
 from paycrypt.core.limits import reserve_daily_usage
@@ -29,7 +29,6 @@ from paycrypt.core.records import TagRecord
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.tags import get_tag
 from paycrypt.core.values import Amount, Asset, Memo, Tag, format_stroops
-from paycrypt.core.values.addresses import TAG_MAX
 
 log = logging.getLogger(__name__)
 
@@ -166,13 +165,12 @@ def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, De
     """The paying tag and where the money goes. Two tags are read in one statement; a federation address
     is resolved with no unit of work open, as it may need the network."""
     source = Tag.parse(command.source)
-    destination = command.destination.strip() if isinstance(command.destination, str) else ""
-    if "*" in destination:
-        return get_tag(source.value, uow=engine.uow_factory()), _destination(engine, destination)
-    if len(destination) > TAG_MAX:  # an address
-        with engine.uow_factory().reading() as uow:
-            return get_tag(source.value, uow=uow), _destination(engine, destination, uow=uow)
-    payee = _tag_destination(destination)
+    payee = destination_tag(command.destination)
+    if payee is None:
+        if "*" in command.destination:
+            return get_tag(source.value, uow=engine.uow_factory()), _destination(engine, command.destination)
+        with engine.uow_factory().reading() as uow:  # an address
+            return get_tag(source.value, uow=uow), _destination(engine, command.destination, uow=uow)
     with engine.uow_factory().reading() as uow:
         found = uow.tags.get_pair(source, payee)
     if source not in found:
@@ -181,17 +179,6 @@ def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, De
         raise NotFoundError(f"no tag '{payee}'", code="tag_not_found")
     record = found[payee]
     return found[source], Destination(account=record.account, memo=record.memo, tag=record.tag)
-
-
-def _tag_destination(text: str) -> Tag:
-    try:
-        return Tag.parse(text)
-    except ValidationError:
-        raise ValidationError(
-            "destination: expected a tag, a G... or M... address, or a federation address name*domain",
-            code="destination_invalid",
-            field="destination",
-        ) from None
 
 
 def _destination(engine: PaymentEngine, text: str, *, uow: UnitOfWork | None = None) -> Destination:

@@ -31,7 +31,12 @@ from paycrypt.core.limits import release_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments import metrics
 from paycrypt.core.payments.balances import spendable
-from paycrypt.core.payments.builder import build_transaction, envelope_sequence, sign_transaction
+from paycrypt.core.payments.builder import (
+    UnsignedTransaction,
+    build_transaction,
+    envelope_sequence,
+    sign_transaction,
+)
 from paycrypt.core.payments.channels import LEASE_MARGIN
 from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.fees import FeeQuote, quote_fee, raise_bid
@@ -306,14 +311,7 @@ class PaymentWorker:
                     others.append(payment)
                     continue
             try:
-                unsigned = build_transaction(
-                    payment,
-                    sequence=sequence,
-                    passphrase=engine.policy.network_passphrase,
-                    fee_per_operation=fee.per_operation,
-                    max_time=max_time,
-                    channel=channel,
-                )
+                unsigned = self._transaction(payment, sequence, fee, max_time, channel)
                 envelope_xdr, tx_hash = sign_transaction(
                     unsigned, [*(funds_keys.get(signer) for signer in plan.signers), self._signer(channel)]
                 )
@@ -556,14 +554,7 @@ class PaymentWorker:
             except HorizonError:
                 self._release_channel(channel, payment.id, None)
                 raise
-        unsigned = build_transaction(
-            payment,
-            sequence=sequence,
-            passphrase=engine.policy.network_passphrase,
-            fee_per_operation=fee.per_operation,
-            max_time=max_time,
-            channel=channel,
-        )
+        unsigned = self._transaction(payment, sequence, fee, max_time, channel)
         signers = (*plan.signers, *([channel] if channel is not None else []))
         envelope_xdr, tx_hash = sign_transaction(unsigned, (self._signer(signer) for signer in signers))
         return Prepared(
@@ -576,6 +567,18 @@ class PaymentWorker:
             complete=plan.complete,
             needed=plan.needed,
             weight=plan.weight,
+        )
+
+    def _transaction(
+        self, payment: Payment, sequence: int, fee: FeeQuote, max_time: datetime, channel: str | None
+    ) -> UnsignedTransaction:
+        return build_transaction(
+            payment,
+            sequence=sequence,
+            passphrase=self.engine.policy.network_passphrase,
+            fee_per_operation=fee.per_operation,
+            max_time=max_time,
+            channel=channel,
         )
 
     def _signer(self, account_id: str) -> Keypair:

@@ -18,8 +18,11 @@ from paycrypt.core.payments.worker import PaymentWorker
 from paycrypt.core.secrets import Secret
 from paycrypt.core.tags import add_tag
 from paycrypt.core.vault import KeyVault
+from paycrypt.sandbox.testing import FaultKind
 
 XLM = 10_000_000
+# Every fault the sandbox injects into a submission that loses or refuses its answer.
+SUBMISSION_FAULTS = [kind for kind in FaultKind if kind is not FaultKind.LATENCY]
 LIMITS = PaymentLimits(
     min_stroops=1,
     max_stroops=20_000 * XLM,

@@ -13,6 +13,8 @@ from paycrypt.core.payments.submission import Outcome
 from paycrypt.core.payments.worker import PaymentWorker
 from paycrypt.sandbox.testing import FaultKind
 
+from .conftest import SUBMISSION_FAULTS
+
 XLM = 10_000_000
 S = PaymentStatus
 
@@ -29,14 +31,7 @@ def _hashes_on_ledger(bank, account_id: str) -> int:
 
 @pytest.mark.parametrize(
     "fault",
-    [
-        FaultKind.TIMEOUT_AFTER_APPLY,
-        FaultKind.TIMEOUT_BEFORE_APPLY,
-        FaultKind.UNAVAILABLE,
-        FaultKind.RATE_LIMITED,
-        FaultKind.DROP_CONNECTION,
-        FaultKind.DROP_AFTER_APPLY,
-    ],
+    SUBMISSION_FAULTS,
 )
 def test_each_fault_ends_with_the_payment_on_the_ledger_exactly_once(bank, fault):
     bank.custodial("alice")

@@ -10,7 +10,8 @@ import pytest
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
 from paycrypt.core.payments.channels import ensure_channels
-from paycrypt.sandbox.testing import FaultKind
+
+from .conftest import SUBMISSION_FAULTS
 
 XLM = 10_000_000
 
@@ -22,22 +23,7 @@ def test_the_worker_loop_sends_many_payments_through_channels_then_stops(bank):
     before = bank.balance(bob.public_key)
     ids = [send_payment(bank.engine, SendPayment("treasury", "bob", "1")).payment.id for _ in range(8)]
 
-    stop = threading.Event()
-    loop = threading.Thread(target=bank.worker().run_forever, args=(stop,), kwargs={"concurrency": 4})
-    loop.start()
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            with bank.engine.uow_factory() as uow:
-                statuses = {uow.payments.get(i).status for i in ids}
-            if statuses == {PaymentStatus.SUCCEEDED}:
-                break
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        loop.join(timeout=30)
-    assert not loop.is_alive()
-    assert statuses == {PaymentStatus.SUCCEEDED}
+    assert _run_until_final(bank, ids) == {PaymentStatus.SUCCEEDED}  # and the loop stopped
     assert bank.balance(bob.public_key) == before + 8 * XLM
 
 
@@ -62,14 +48,7 @@ def _run_until_final(bank, ids: list[str], *, seconds: float = 60) -> set[Paymen
 
 @pytest.mark.parametrize(
     "fault",
-    [
-        FaultKind.TIMEOUT_AFTER_APPLY,
-        FaultKind.TIMEOUT_BEFORE_APPLY,
-        FaultKind.UNAVAILABLE,
-        FaultKind.RATE_LIMITED,
-        FaultKind.DROP_CONNECTION,
-        FaultKind.DROP_AFTER_APPLY,
-    ],
+    SUBMISSION_FAULTS,
 )
 def test_a_fault_on_the_loops_first_post_is_retried_and_pays_once(bank, fault):
     # The loop posts first from its event loop; after a fault the synchronous path takes over.
