@@ -18,6 +18,7 @@ from paycrypt.core.payments.engine import PaymentEngine, PaymentPolicy
 from paycrypt.core.secrets import RedactingFilter
 from paycrypt.core.settings import Settings, get_settings
 from paycrypt.core.storage.database import make_engine
+from paycrypt.core.storage.tag_cache import TagCache, tag_cache_for
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.vault import KeyVault
 
@@ -28,6 +29,7 @@ class Container:
     engine: Engine
     _horizon: SdkHorizon | None = field(default=None, repr=False)
     _payments: PaymentEngine | None = field(default=None, repr=False)
+    _tag_cache: TagCache | None = field(default=None, repr=False)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -58,6 +60,13 @@ class Container:
         )
 
     @property
+    def tag_cache(self) -> TagCache:
+        """Tags in memory, kept true by change notices (PostgreSQL); started on first use."""
+        if self._tag_cache is None:
+            self._tag_cache = tag_cache_for(self.engine)
+        return self._tag_cache
+
+    @property
     def vault(self) -> KeyVault:
         return KeyVault(self.settings.master_key, self.settings.previous_master_keys)
 
@@ -71,6 +80,7 @@ class Container:
                 horizon=self.horizon,
                 vault=self.vault,
                 federation=CachedFederation(Sep2Federation()),
+                tags=self.tag_cache,
                 policy=PaymentPolicy(
                     limits=s.limits,
                     network_passphrase=s.network_passphrase,
@@ -82,9 +92,15 @@ class Container:
             )
         return self._payments
 
-    def close(self) -> None:
+    def close_clients(self) -> None:
+        """Closes what this container opened beside the engine: Horizon's client, the tag listener."""
         if self._horizon is not None:
             self._horizon.close()
+        if self._tag_cache is not None:
+            self._tag_cache.close()
+
+    def close(self) -> None:
+        self.close_clients()
         self.engine.dispose()
 
 

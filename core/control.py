@@ -23,6 +23,7 @@ from paycrypt.core.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 PAUSE_KEY = "payments_paused"
+HELD_DETAIL = {"reason": "payments are paused"}  # the event of a payment accepted while paused
 MAX_REASON_LENGTH = 500
 # A submission still unconfirmed after this long needs the reconciler's attention.
 UNKNOWN_AFTER = timedelta(minutes=2)

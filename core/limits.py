@@ -70,13 +70,13 @@ class Headroom:
     global_stroops: int
 
 
-def _tag_scope(tag: str) -> str:
+def tag_scope(tag: str) -> str:
     return f"tag:{tag}"
 
 
 def reserve_daily_usage(uow: UnitOfWork, limits: PaymentLimits, tag: str, stroops: int, day: date) -> None:
     """Counts the payment against today's limits, or raises LimitExceeded and counts nothing."""
-    if not _add(uow, day, _tag_scope(tag), stroops, limits.tag_daily_stroops, limits.tag_daily_count):
+    if not _add(uow, day, tag_scope(tag), stroops, limits.tag_daily_stroops, limits.tag_daily_count):
         left = headroom(uow, limits, tag, day)
         if left.tag_count <= 0:
             raise LimitExceeded(
@@ -96,7 +96,7 @@ def reserve_daily_usage(uow: UnitOfWork, limits: PaymentLimits, tag: str, stroop
 
 def release_daily_usage(uow: UnitOfWork, tag: str, stroops: int, day: date) -> None:
     """Gives back the usage of a payment that never went out (failed or expired)."""
-    for scope in (_tag_scope(tag), GLOBAL_SCOPE):
+    for scope in (tag_scope(tag), GLOBAL_SCOPE):
         uow.connection.execute(
             update(limit_usage)
             .where(limit_usage.c.day == day.isoformat(), limit_usage.c.scope == scope)
@@ -113,11 +113,11 @@ def headroom(uow: UnitOfWork, limits: PaymentLimits, tag: str, day: date) -> Hea
         for row in uow.connection.execute(
             select(limit_usage.c.scope, limit_usage.c.amount_stroops, limit_usage.c.count).where(
                 limit_usage.c.day == day.isoformat(),
-                limit_usage.c.scope.in_([_tag_scope(tag), GLOBAL_SCOPE]),
+                limit_usage.c.scope.in_([tag_scope(tag), GLOBAL_SCOPE]),
             )
         )
     )
-    tag_used, tag_count = rows.get(_tag_scope(tag), (0, 0))
+    tag_used, tag_count = rows.get(tag_scope(tag), (0, 0))
     global_used, _ = rows.get(GLOBAL_SCOPE, (0, 0))
     return Headroom(
         tag_stroops=max(0, limits.tag_daily_stroops - tag_used),

@@ -10,6 +10,7 @@ import logging
 from paycrypt.core.errors import ConflictError, NotFoundError
 from paycrypt.core.records import TagRecord
 from paycrypt.core.storage.reads import RowReader
+from paycrypt.core.storage.tag_cache import NoTagCache, TagCache
 from paycrypt.core.storage.tag_repository import record_from_row, tag_lookup
 from paycrypt.core.storage.types import utcnow
 from paycrypt.core.storage.unit_of_work import UnitOfWork
@@ -61,14 +62,34 @@ def get_tag(tag: str, *, uow: UnitOfWork) -> TagRecord:
     return record
 
 
-async def look_up_tag(tag: str, *, reader: RowReader) -> TagRecord:
-    """The tag as stored now, read by one statement outside any transaction (public resolution: the
-    answer goes straight back to the caller, nothing else is read or written with it)."""
+async def look_up_tag(tag: str, *, reader: RowReader, cache: TagCache | None = None) -> TagRecord:
+    """The tag as stored now: from memory, or read by one statement outside any transaction (public
+    resolution: the answer goes straight back to the caller, nothing else is read or written with it)."""
     name = Tag.parse(tag)
+    cache = cache or NoTagCache()
+    record = cache.get(name)
+    if record is not None:
+        return record
+    ticket = cache.ticket()
     rows = await reader.fetch(*tag_lookup(name))
     if not rows:
         raise NotFoundError(f"no tag '{name}'", code="tag_not_found")
-    return record_from_row(rows[0])
+    record = record_from_row(rows[0])
+    cache.remember((record,), ticket)
+    return record
+
+
+def find_pair(first: Tag, second: Tag, *, uow: UnitOfWork, cache: TagCache) -> dict[Tag, TagRecord]:
+    """Whichever of the two tags exist (a payment's payer and payee): from memory when both are there,
+    otherwise read together in one statement."""
+    found = {name: record for name in (first, second) if (record := cache.get(name)) is not None}
+    if len(found) == len({first, second}):
+        return found
+    ticket = cache.ticket()
+    with uow:
+        found = uow.tags.get_pair(first, second)
+    cache.remember(found.values(), ticket)
+    return found
 
 
 def list_tags(*, uow: UnitOfWork) -> list[TagRecord]:

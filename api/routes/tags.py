@@ -46,7 +46,7 @@ def _actor(principal: Principal) -> str:
 @router.get("/{tag}", response_model=TagOut, dependencies=[Depends(public("public"))], responses=errors(404))
 async def resolve_tag(tag: TagPath, api: Api) -> ShapedJSONResponse:
     """The account and memo to pay this tag with."""
-    record = await tag_services.look_up_tag(tag, reader=api.reader)
+    record = await tag_services.look_up_tag(tag, reader=api.reader, cache=api.container.tag_cache)
     return ShapedJSONResponse(_public_view(record))
 
 
@@ -83,11 +83,13 @@ def update_tag(
         uow=api.container.unit_of_work(),
         actor=_actor(principal),
     )
+    api.container.tag_cache.forget(record.tag)
     return _full(record)
 
 
 @router.delete("/{tag}", status_code=204, response_class=Response, responses=errors(*AUTH, 404))
 def delete_tag(tag: TagPath, principal: Annotated[Principal, Depends(admin)], api: Api) -> Response:
     """Remove a tag (scope tags:write); a signing key held for its account stays in the vault."""
-    tag_services.remove_tag(tag, uow=api.container.unit_of_work(), actor=_actor(principal))
+    removed = tag_services.remove_tag(tag, uow=api.container.unit_of_work(), actor=_actor(principal))
+    api.container.tag_cache.forget(removed.tag)
     return Response(status_code=204)

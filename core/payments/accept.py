@@ -12,22 +12,24 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, fields, replace
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from paycrypt.core.control import is_paused
+from paycrypt.core.control import HELD_DETAIL, is_paused
 from paycrypt.core.destinations import Destination, destination_tag, resolve_destination
 from paycrypt.core.errors import ConflictError, NotFoundError, PayCryptError, ValidationError
 from paycrypt.core.horizon import AccountNotFound, AccountState
 from paycrypt.core.limits import reserve_daily_usage
 from paycrypt.core.payment_status import PaymentStatus
+from paycrypt.core.payments.admission import admit_at_once
 from paycrypt.core.payments.balances import spendable
 from paycrypt.core.payments.engine import PaymentEngine
 from paycrypt.core.payments.fees import quote_fee
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.records import TagRecord
 from paycrypt.core.storage.unit_of_work import UnitOfWork
-from paycrypt.core.tags import get_tag
+from paycrypt.core.tags import find_pair, get_tag
 from paycrypt.core.values import Amount, Asset, Memo, Tag, format_stroops
 
 log = logging.getLogger(__name__)
@@ -116,12 +118,7 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
         "created_at": now,
     }
     try:
-        with engine.uow_factory() as uow:
-            paused = is_paused(uow)
-            values["status"] = (PaymentStatus.HELD if paused else PaymentStatus.RECEIVED).value
-            reserve_daily_usage(uow, engine.policy.limits, source.tag.value, amount.stroops, now.date())
-            payment = uow.payments.add(values, detail={"reason": "payments are paused"} if paused else None)
-            uow.commit()
+        payment = _store(engine, values, source.tag.value, amount.stroops, now.date())
     except IntegrityError:
         # The same key raced in from another request and won: answer with that payment.
         existing = _existing(engine, key, fingerprint)
@@ -137,6 +134,25 @@ def send_payment(engine: PaymentEngine, command: SendPayment) -> Accepted:
         payment.destination,
     )
     return Accepted(payment, created=True)
+
+
+def _store(engine: PaymentEngine, values: dict[str, object], tag: str, stroops: int, day: date) -> Payment:
+    """Counts the payment against today's limits and stores it, held when payments are paused; or raises
+    LimitExceeded and stores nothing. On PostgreSQL one statement does it in the common case."""
+    limits = engine.policy.limits
+    unit_of_work = engine.uow_factory()
+    if unit_of_work.dialect == "postgresql":
+        with unit_of_work.one_statement() as uow:
+            admitted = admit_at_once(uow, limits, values)
+        if admitted is not None:
+            return admitted
+    with unit_of_work as uow:
+        paused = is_paused(uow)
+        values["status"] = (PaymentStatus.HELD if paused else PaymentStatus.RECEIVED).value
+        reserve_daily_usage(uow, limits, tag, stroops, day)
+        payment = uow.payments.add(values, detail=HELD_DETAIL if paused else None)
+        uow.commit()
+    return payment
 
 
 def _idempotency_key(key: str | None) -> str:
@@ -171,8 +187,7 @@ def _parties(engine: PaymentEngine, command: SendPayment) -> tuple[TagRecord, De
             return get_tag(source.value, uow=engine.uow_factory()), _destination(engine, command.destination)
         with engine.uow_factory().reading() as uow:  # an address
             return get_tag(source.value, uow=uow), _destination(engine, command.destination, uow=uow)
-    with engine.uow_factory().reading() as uow:
-        found = uow.tags.get_pair(source, payee)
+    found = find_pair(source, payee, uow=engine.uow_factory().reading(), cache=engine.tags)
     if source not in found:
         raise NotFoundError(f"no tag '{source}'", code="tag_not_found")
     if payee not in found:

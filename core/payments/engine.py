@@ -13,6 +13,7 @@ from paycrypt.core.federation import FederationPort
 from paycrypt.core.horizon import AccountState, HorizonPort, LedgerInfo
 from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.payments.fees import FeeStats
+from paycrypt.core.storage.tag_cache import NoTagCache, TagCache
 from paycrypt.core.storage.types import utcnow
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 from paycrypt.core.vault import KeyVault
@@ -83,6 +84,7 @@ class PaymentEngine:
     vault: KeyVault
     policy: PaymentPolicy
     federation: FederationPort | None = None
+    tags: TagCache = field(default_factory=NoTagCache)
     clock: Callable[[], datetime] = utcnow
     sleep: Callable[[float], None] = time.sleep
     _fees: _Ttl = field(default_factory=lambda: _Ttl(2.0))

@@ -101,7 +101,7 @@ class PaymentRepository:
             )
         if values["status"] != PaymentStatus.RECEIVED:
             self._event(values["id"], PaymentStatus(values["status"]), now, detail)
-        return to_payment({**_NEW_ROW, **values, "updated_at": now})
+        return new_payment(values)
 
     def move(
         self,
@@ -260,6 +260,12 @@ class PaymentRepository:
             .where(t.c.id == payment_id, t.c.lease_owner == owner)
             .values(lease_owner=None, lease_until=utcnow() + retry_after)
         )
+
+
+def new_payment(values: Mapping[str, Any]) -> Payment:
+    """The payment just stored from ``values``, without reading it back: what they leave unset is
+    what a new row holds."""
+    return to_payment({**_NEW_ROW, "updated_at": values["created_at"], **values})
 
 
 def to_payment(row: Mapping[Any, Any]) -> Payment:

@@ -8,7 +8,9 @@ the outer block's to decide, so one command can read through several services in
 
 A read-only unit of work (:meth:`UnitOfWork.reading`) is for reads of one statement: on PostgreSQL it runs
 in autocommit, which spares the BEGIN and ROLLBACK round trips; each statement sees its own snapshot, and
-``commit()`` is refused.
+``commit()`` is refused. A one-statement unit of work (:meth:`UnitOfWork.one_statement`) is the same for a
+command written as a single statement, atomic by itself: on PostgreSQL it is kept as soon as it runs; on
+SQLite it is kept when the block ends without an error.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ class UnitOfWork:
     tags: TagRepository
     signing_keys: SigningKeyRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False):
+    def __init__(self, engine: Engine, *, read_only: bool = False, autocommit: bool = False):
         self._engine = engine
         self._read_only = read_only
+        self._autocommit = autocommit or read_only
         self._transaction: RootTransaction | None = None
         self._joined = 0  # how many inner blocks joined this open unit of work
 
@@ -50,7 +53,7 @@ class UnitOfWork:
         try:
             self.connection = self._engine.connect()
             self.connection.info[READ_ONLY] = self._read_only
-            if self._read_only and self.connection.dialect.name == "postgresql":
+            if self._autocommit and self.connection.dialect.name == "postgresql":
                 # A local setting of the driver, no round trip; the pool restores it when the connection
                 # is given back.
                 self.connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -76,7 +79,10 @@ class UnitOfWork:
             return
         try:
             if self._transaction is not None and self._transaction.is_active:
-                self._transaction.rollback()
+                if self._autocommit and not self._read_only and exc_type is None:
+                    self._transaction.commit()  # SQLite: the one statement is kept as PostgreSQL kept it
+                else:
+                    self._transaction.rollback()
         finally:
             self._transaction = None
             self.connection.info.pop(READ_ONLY, None)  # the next user of this pooled connection sets its own
@@ -86,11 +92,17 @@ class UnitOfWork:
         """A read-only unit of work on the same database (see the module's docstring)."""
         return UnitOfWork(self._engine, read_only=True)
 
+    def one_statement(self) -> UnitOfWork:
+        """A unit of work for a command written as one statement (see the module's docstring)."""
+        return UnitOfWork(self._engine, autocommit=True)
+
     def commit(self) -> None:
         if self._transaction is None or not self._transaction.is_active:
             raise RuntimeError("commit() outside an open unit of work")
         if self._read_only:
             raise RuntimeError("commit() in a read-only unit of work")
+        if self._autocommit:
+            raise RuntimeError("commit() in a one-statement unit of work: its statement is kept as it runs")
         if not self._joined:
             self._transaction.commit()
 
@@ -100,4 +112,5 @@ class UnitOfWork:
 
     @property
     def dialect(self) -> str:
-        return self.connection.dialect.name
+        """The database's kind ("postgresql", "sqlite"), known before the unit of work opens."""
+        return self._engine.dialect.name

@@ -122,7 +122,7 @@ def make_api(api_settings, engine: Engine, clean_sandbox) -> Iterator[Callable[.
     yield build
     for test_client, container in opened:
         test_client.__exit__(None, None, None)
-        container.horizon.close()
+        container.close_clients()
 
 
 @pytest.fixture

@@ -35,7 +35,15 @@ def test_it_reads_a_credit_asset_with_its_type():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "USD", f"USD:{BAD_CHECKSUM_ISSUER}", f":{ISSUER}", f"THIRTEENCHARS:{ISSUER}", f"US-D:{ISSUER}", "USD:GABC"],
+    [
+        "",
+        "USD",
+        f"USD:{BAD_CHECKSUM_ISSUER}",
+        f":{ISSUER}",
+        f"THIRTEENCHARS:{ISSUER}",
+        f"US-D:{ISSUER}",
+        "USD:GABC",
+    ],
 )
 def test_it_refuses_a_malformed_asset(text):
     err = _refused(Asset.parse, text)

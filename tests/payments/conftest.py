@@ -16,6 +16,7 @@ from paycrypt.core.limits import PaymentLimits
 from paycrypt.core.payments.engine import PaymentEngine, PaymentPolicy
 from paycrypt.core.payments.worker import PaymentWorker
 from paycrypt.core.secrets import Secret
+from paycrypt.core.storage.tag_cache import tag_cache_for
 from paycrypt.core.tags import add_tag
 from paycrypt.core.vault import KeyVault
 from paycrypt.sandbox.testing import FaultKind
@@ -67,15 +68,19 @@ class Bank:
 
 
 @pytest.fixture
-def bank(uow_factory, clean_sandbox) -> Iterator[Bank]:
+def bank(engine, uow_factory, clean_sandbox) -> Iterator[Bank]:
+    """On PostgreSQL the engine remembers tags, as in production (core/storage/tag_cache.py)."""
     horizon = SdkHorizon(clean_sandbox.url, timeout_seconds=5, network_passphrase=clean_sandbox.passphrase)
-    engine = PaymentEngine(
+    tags = tag_cache_for(engine)
+    payments = PaymentEngine(
         uow_factory=uow_factory,
+        tags=tags,
         horizon=horizon,
         vault=KeyVault(Secret(Fernet.generate_key().decode())),
         policy=PaymentPolicy(
             limits=LIMITS, network_passphrase=clean_sandbox.passphrase, tx_timeout_seconds=10
         ),
     )
-    yield Bank(engine, clean_sandbox)
+    yield Bank(payments, clean_sandbox)
+    tags.close()
     horizon.close()

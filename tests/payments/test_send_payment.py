@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 from stellar_sdk import Keypair
@@ -11,6 +13,9 @@ from paycrypt.core.limits import LimitExceeded
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import InsufficientFunds, SendPayment, send_payment
 from paycrypt.core.storage.tables import transactions
+from paycrypt.core.storage.tag_cache import ListeningTagCache
+from paycrypt.core.tags import find_pair, update_tag
+from paycrypt.core.values import Tag
 
 XLM = 10_000_000
 S = PaymentStatus
@@ -207,3 +212,26 @@ def test_a_request_fingerprint_never_changes_between_releases():
         request.fingerprint()
     )
     assert SendPayment("alice", "bob", "12.6", memo="invoice 7").fingerprint() != request.fingerprint()
+
+
+def test_a_payment_follows_a_tag_moved_by_another_process(bank):
+    bank.custodial("alice")
+    first, second = bank.outside("bob"), bank.outside()
+    paid = send_payment(bank.engine, SendPayment("alice", "bob", "1"))
+    assert paid.payment.destination_account == first.public_key
+    cache, bob = bank.engine.tags, Tag("bob")
+    if isinstance(cache, ListeningTagCache):  # PostgreSQL: payments now find bob in memory
+        _until(lambda: find_pair(Tag("alice"), bob, uow=bank.engine.uow_factory().reading(), cache=cache)
+               and cache.get(bob) is not None)  # fmt: skip
+    # Another process (the CLI, another API replica) points bob elsewhere: only its notice tells us.
+    update_tag("bob", account=second.public_key, uow=bank.engine.uow_factory())
+    _until(lambda: cache.get(bob) is None)
+    moved = send_payment(bank.engine, SendPayment("alice", "bob", "1"))
+    assert moved.payment.destination_account == second.public_key
+
+
+def _until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)

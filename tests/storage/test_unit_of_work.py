@@ -161,3 +161,23 @@ def test_a_read_only_unit_of_work_on_postgresql_reads_without_a_transaction(uow_
 
 def _count_in(uow, table) -> int:
     return uow.connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_a_one_statement_unit_of_work_keeps_its_statement_without_a_commit(uow_factory):
+    with uow_factory().one_statement() as uow:
+        uow.connection.execute(insert(transactions).values(**_payment_row("kept")))
+        with pytest.raises(RuntimeError):
+            uow.commit()
+    assert _count(uow_factory, transactions) == 1
+
+
+def test_a_failed_statement_in_a_one_statement_unit_of_work_leaves_nothing(uow_factory):
+    with uow_factory() as uow:
+        uow.connection.execute(insert(transactions).values(**_payment_row("first")))
+        uow.commit()
+    with pytest.raises(IntegrityError), uow_factory().one_statement() as uow:
+        # Two rows in one statement, the second a duplicate key: neither is kept.
+        uow.connection.execute(
+            insert(transactions).values([_payment_row("second"), _payment_row("first", id="pay-other")])
+        )
+    assert _count(uow_factory, transactions) == 1
