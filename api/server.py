@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
@@ -24,6 +25,10 @@ APP_FACTORY = "paycrypt.api.server:app_factory"
 # more requests per second, but under overload it lets some connections wait for seconds.
 HTTP_IMPLEMENTATION = "httptools"
 EVENT_LOOP = "asyncio"
+# The garbage collector's youngest generation is collected after this many new objects (Python's default:
+# 700). A request makes a few hundred, so by default nearly every request paid for a collection, and the
+# older generations' occasional sweeps over everything loaded stalled every connection at once.
+YOUNG_GENERATION_THRESHOLD = 50_000
 
 
 def app_factory() -> FastAPI:
@@ -31,7 +36,22 @@ def app_factory() -> FastAPI:
     settings = get_settings()
     configure_logging(settings)
     install_request_id_logging()
-    return create_app(settings)
+    app = create_app(settings)
+    settle_the_heap()
+    return app
+
+
+def settle_the_heap() -> None:
+    """Tunes the garbage collector of a serving process, once its start-up objects exist.
+
+    Modules, the app and its models live as long as the process: gc.freeze() takes them out of every
+    collection, so a collection walks only what requests made; and collections run less often
+    (YOUNG_GENERATION_THRESHOLD). Reference counting still frees almost everything at once; only cycles
+    wait a little longer. `python -m bench api` shows the effect on p99 latency."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
 
 
 @dataclass(frozen=True)

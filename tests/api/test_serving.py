@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import importlib.util
 import ipaddress
 import re
@@ -22,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine
 
 from paycrypt.api import server
+from paycrypt.api.server import YOUNG_GENERATION_THRESHOLD, settle_the_heap
 from paycrypt.core.storage import schema
 
 from .conftest import JWT_SECRET, MASTER_KEY, free_port
@@ -155,3 +157,14 @@ def test_paycrypt_api_serves_with_the_compiled_http_parser_on_asyncios_loop(api,
     assert seen["app"] == server.APP_FACTORY and seen["factory"] is True
     assert seen["http"] == "httptools" and seen["loop"] == "asyncio"
     assert importlib.util.find_spec("httptools") is not None  # a dependency, not an option
+
+
+def test_a_serving_process_collects_garbage_seldom_and_never_walks_its_start_up_objects():
+    before = gc.get_threshold()
+    try:
+        settle_the_heap()
+        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, before[1], before[2])
+        assert gc.get_freeze_count() > 10_000  # the modules and objects loaded so far
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
