@@ -8,6 +8,7 @@ import gc
 import importlib.util
 import ipaddress
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine
+from uvicorn.importer import import_from_string
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from paycrypt.api import server
 from paycrypt.api.server import YOUNG_GENERATION_THRESHOLD, settle_the_heap
@@ -155,7 +158,8 @@ def test_paycrypt_api_serves_with_the_compiled_http_parser_on_asyncios_loop(api,
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **options: seen.update(options, app=app))
     server.run_api(server.ServerOptions(host="127.0.0.1", port=free_port()), api.container)
     assert seen["app"] == server.APP_FACTORY and seen["factory"] is True
-    assert seen["http"] == "httptools" and seen["loop"] == "asyncio"
+    assert seen["http"] == server.HTTP_IMPLEMENTATION and seen["loop"] == "asyncio"
+    assert issubclass(import_from_string(seen["http"]), HttpToolsProtocol)
     assert importlib.util.find_spec("httptools") is not None  # a dependency, not an option
 
 
@@ -168,3 +172,15 @@ def test_a_serving_process_collects_garbage_seldom_and_never_walks_its_start_up_
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_answers_leave_at_once_on_a_connection_accepted_from_a_socket_made_as_uvicorn_makes_it():
+    with socket.socket(family=socket.AF_INET) as listener:  # as uvicorn binds for several workers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as _client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0  # asyncio leaves it
+                server.no_delay(accepted)
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
