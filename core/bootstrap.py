@@ -63,7 +63,7 @@ class Container:
     def tag_cache(self) -> TagCache:
         """Tags in memory, kept true by change notices (PostgreSQL); started on first use."""
         if self._tag_cache is None:
-            self._tag_cache = tag_cache_for(self.engine)
+            self._tag_cache = tag_cache_for(self.engine, self.settings.tag_cache)
         return self._tag_cache
 
     @property

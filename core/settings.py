@@ -44,6 +44,12 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class TagCacheMode(StrEnum):
+    LISTEN = "listen"  # tags in memory, forgotten on PostgreSQL's change notices (core/storage/tag_cache.py)
+    OFF = "off"  # every read goes to the database (for a proxy that cannot pass LISTEN, e.g. PgBouncer
+    # in transaction mode)
+
+
 class StellarNetwork(StrEnum):
     SANDBOX = "SANDBOX"
     TESTNET = "TESTNET"
@@ -92,6 +98,7 @@ class Settings:
     federation_domain: str | None
     horizon_pool_size: int
     api: ApiSettings
+    tag_cache: TagCacheMode = TagCacheMode.LISTEN
     # Development only: secrets that are throwaways kept under var/secrets, and those created by this load.
     generated_secrets: tuple[str, ...] = field(default=())
     created_secrets: tuple[str, ...] = field(default=())
@@ -275,6 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         cosign_window_seconds=src.integer("PAYCRYPT_COSIGN_WINDOW", 3600, minimum=60, maximum=7 * 86400),
         federation_domain=federation_domain,
         horizon_pool_size=src.integer("PAYCRYPT_HORIZON_POOL_SIZE", 32, minimum=1, maximum=1024),
+        tag_cache=src.choice("PAYCRYPT_TAG_CACHE", TagCacheMode, TagCacheMode.LISTEN, str.lower),
         env=env,
         var_dir=var_dir,
         stellar_network=network,

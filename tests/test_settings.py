@@ -68,6 +68,7 @@ def test_the_passphrase_and_default_horizon_follow_the_network(
         ("CORS_ORIGIN", "example.com", "CORS_ORIGIN: expected an origin"),
         ("PAYCRYPT_MASTER_KEY", "too-short", "PAYCRYPT_MASTER_KEY: expected 32 random bytes"),
         ("PAYCRYPT_LOG_LEVEL", "LOUD", "PAYCRYPT_LOG_LEVEL: expected DEBUG"),
+        ("PAYCRYPT_TAG_CACHE", "always", "PAYCRYPT_TAG_CACHE: expected one of listen, off"),
     ],
 )
 def test_a_bad_value_fails_naming_the_variable(settings_factory, variable, value, message):

@@ -26,6 +26,7 @@ import psycopg
 from sqlalchemy.engine import Engine
 
 from paycrypt.core.records import TagRecord
+from paycrypt.core.settings import TagCacheMode
 from paycrypt.core.values import Tag
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ class ListeningTagCache:
         self._listening = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen_forever, name="tag-cache", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None  # started by the first ticket: a one-shot command
+        # that never reads tags twice never opens the listening connection
 
     @property
     def listening(self) -> bool:
@@ -84,6 +85,9 @@ class ListeningTagCache:
     def ticket(self) -> int | None:
         """Taken before reading from the database; None when nothing read now may be remembered."""
         with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._listen_forever, name="tag-cache", daemon=True)
+                self._thread.start()
             return self._count if self._listening else None
 
     def remember(self, records: Iterable[TagRecord], ticket: int | None) -> None:
@@ -104,9 +108,15 @@ class ListeningTagCache:
         self._forget(tag.value)
 
     def close(self) -> None:
-        """Stops listening (within the half second a wait for notices lasts) and forgets everything."""
+        """Forgets everything and stops listening; the connection closes within the half second a wait
+        for notices lasts (no one waits for it: a command exits at once)."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        self._set_listening(False)
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Waits for the listening connection to close after :meth:`close`."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     # --- the listening thread --------------------------------------------------------------------------
 
@@ -130,7 +140,7 @@ class ListeningTagCache:
     def _set_listening(self, listening: bool) -> None:
         with self._lock:
             self._forget_everything()
-            self._listening = listening
+            self._listening = listening and not self._stop.is_set()
 
     def _forget(self, name: str) -> None:
         with self._lock:
@@ -152,5 +162,8 @@ class ListeningTagCache:
 TagCache = NoTagCache | ListeningTagCache
 
 
-def tag_cache_for(engine: Engine) -> TagCache:
-    return ListeningTagCache(engine) if engine.dialect.name == "postgresql" else NoTagCache()
+def tag_cache_for(engine: Engine, mode: TagCacheMode = TagCacheMode.LISTEN) -> TagCache:
+    """The cache PAYCRYPT_TAG_CACHE asks for, where the database can keep it true."""
+    if mode is TagCacheMode.LISTEN and engine.dialect.name == "postgresql":
+        return ListeningTagCache(engine)
+    return NoTagCache()

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import text
 from stellar_sdk import Keypair
 
+from paycrypt.core.bootstrap import Container
 from paycrypt.core.records import TagRecord
+from paycrypt.core.settings import TagCacheMode
 from paycrypt.core.storage.tag_cache import ListeningTagCache, NoTagCache, tag_cache_for
 from paycrypt.core.tags import add_tag, find_pair, remove_tag, update_tag
 from paycrypt.core.values import Tag
@@ -29,9 +31,12 @@ def pg_engine(engine):
 @pytest.fixture
 def cache(pg_engine) -> Iterator[ListeningTagCache]:
     cache = ListeningTagCache(pg_engine, retry_after=0.05)
+    assert cache.ticket() is None and not cache.listening  # the first ticket starts the listener
     _until(lambda: cache.listening)
     yield cache
     cache.close()
+    assert not cache.listening and cache.ticket() is None
+    cache.join()
 
 
 def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -126,6 +131,7 @@ def test_without_its_listening_connection_it_remembers_nothing_until_it_is_back(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE query = 'LISTEN paycrypt_tags' AND pid <> pg_backend_pid()"
+                " AND datname = current_database()"
             )
         )
     _until(lambda: not cache.listening or cache.get(ALICE) is None)
@@ -138,6 +144,7 @@ def test_without_its_listening_connection_it_remembers_nothing_until_it_is_back(
 def test_memory_is_bounded(pg_engine, uow_factory):
     small = ListeningTagCache(pg_engine, max_entries=2)
     try:
+        small.ticket()
         _until(lambda: small.listening)
         for name in ("alice", "bob", "carol"):
             _add(small, uow_factory, name)
@@ -154,3 +161,11 @@ def test_this_process_forgets_its_own_change_at_once(cache, uow_factory):
     _read(cache, uow_factory)
     cache.forget(ALICE)
     assert cache.get(ALICE) is None
+
+
+def test_an_operator_can_turn_the_cache_off(settings_factory, pg_engine):
+    assert settings_factory().tag_cache is TagCacheMode.LISTEN
+    off = settings_factory(PAYCRYPT_TAG_CACHE="OFF")
+    assert off.tag_cache is TagCacheMode.OFF
+    assert isinstance(tag_cache_for(pg_engine, off.tag_cache), NoTagCache)
+    assert isinstance(Container(off, pg_engine).tag_cache, NoTagCache)
