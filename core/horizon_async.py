@@ -99,5 +99,9 @@ class AsyncPoster:
         context = ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True
         connector = aiohttp.TCPConnector(limit=self._concurrency, ssl=context)
         return aiohttp.ClientSession(
-            connector=connector, headers=self._headers, timeout=self._timeout, trust_env=False
+            connector=connector,
+            headers=self._headers,
+            timeout=self._timeout,
+            trust_env=False,
+            cookie_jar=aiohttp.DummyCookieJar(),  # Horizon sets none: no jar to search for every request
         )
