@@ -10,7 +10,9 @@ What keeps the memory true:
   reconnects after a pause.
 - A read that began before any notice arrived is not remembered (a generation count), so a slow read can
   never put back a value that was just dropped.
-- Only tags that exist are remembered, at most ``max_entries`` of them.
+- Only tags that exist are remembered, at most ``max_entries`` of them, each for at most ``max_age``
+  seconds: should the listening connection hang without failing, no answer is older than that. TCP
+  keepalives end such a connection within about 15 s, and the cache starts over.
 
 A change is seen by other processes within the few milliseconds a notice takes to arrive, as if the request
 had come that much earlier. SQLite, the embedded one-machine database, has no listeners: NoTagCache.
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import Engine
 
 from paycrypt.core.records import TagRecord
@@ -32,6 +36,8 @@ from paycrypt.core.values import Tag
 log = logging.getLogger(__name__)
 
 CHANNEL = "paycrypt_tags"
+# libpq's TCP keepalives on the listening connection: a silent peer is given up after 5 + 3 * 3 s.
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 3, "keepalives_count": 3}
 _EVERY_TAG = ""  # the notice after a TRUNCATE
 
 
@@ -60,11 +66,22 @@ class ListeningTagCache:
     Notices are counted. A ticket is the count when a read began; a record read under a ticket is kept
     unless its tag was noticed after that ticket, or everything was forgotten since (the floor)."""
 
-    def __init__(self, engine: Engine, *, max_entries: int = 10_000, retry_after: float = 1.0):
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_entries: int = 10_000,
+        max_age: float = 60.0,
+        retry_after: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = make_conninfo(url, **_KEEPALIVES)
         self._max_entries = max_entries
+        self._max_age = max_age
         self._retry_after = retry_after
-        self._records: dict[Tag, TagRecord] = {}
+        self._clock = clock
+        self._records: dict[Tag, tuple[TagRecord, float]] = {}  # and when it stops being trusted
         self._count = 0  # notices (and forgettings) so far
         self._noticed: dict[Tag, int] = {}  # the count at each tag's latest notice
         self._floor = 0  # tickets below it were taken before everything was forgotten
@@ -80,7 +97,10 @@ class ListeningTagCache:
 
     def get(self, tag: Tag) -> TagRecord | None:
         """The remembered record, or None: read it from the database (and offer it to :meth:`remember`)."""
-        return self._records.get(tag)
+        entry = self._records.get(tag)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        return entry[0]
 
     def ticket(self) -> int | None:
         """Taken before reading from the database; None when nothing read now may be remembered."""
@@ -95,12 +115,13 @@ class ListeningTagCache:
         with self._lock:
             if ticket is None or ticket < self._floor or not self._listening:
                 return
+            until = self._clock() + self._max_age
             for record in records:
                 if self._noticed.get(record.tag, ticket) > ticket:
                     continue
                 if len(self._records) >= self._max_entries:
                     self._records.clear()
-                self._records[record.tag] = record
+                self._records[record.tag] = (record, until)
 
     def forget(self, tag: Tag) -> None:
         """Drops ``tag`` now, after this process changed it: its own next read sees the change without

@@ -169,3 +169,21 @@ def test_an_operator_can_turn_the_cache_off(settings_factory, pg_engine):
     assert off.tag_cache is TagCacheMode.OFF
     assert isinstance(tag_cache_for(pg_engine, off.tag_cache), NoTagCache)
     assert isinstance(Container(off, pg_engine).tag_cache, NoTagCache)
+
+
+def test_a_remembered_tag_is_trusted_for_a_minute_at_most(pg_engine, uow_factory):
+    now = [1000.0]
+    aging = ListeningTagCache(pg_engine, clock=lambda: now[0])
+    try:
+        aging.ticket()
+        _until(lambda: aging.listening)
+        _add(aging, uow_factory, "alice")
+        _read(aging, uow_factory)
+        now[0] += 59.9
+        assert aging.get(ALICE) is not None
+        now[0] += 0.1  # a listener that hangs without failing can make it no staler than this
+        assert aging.get(ALICE) is None
+        _read(aging, uow_factory)
+        assert aging.get(ALICE) is not None  # read again, trusted for another minute
+    finally:
+        aging.close()
