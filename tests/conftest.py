@@ -140,6 +140,15 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 PAYCRYPT = str(Path(sys.executable).with_name("paycrypt"))
 
 
+def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Polls ``condition`` until it holds; fails the test after ``timeout`` seconds (for what another
+    thread or process does: a change notice arriving, a listener connecting)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
 def run_paycrypt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Runs the installed `paycrypt` command as an operator would."""
     return subprocess.run(

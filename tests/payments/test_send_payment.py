@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 from stellar_sdk import Keypair
@@ -16,6 +14,8 @@ from paycrypt.core.storage.tables import transactions
 from paycrypt.core.storage.tag_cache import ListeningTagCache
 from paycrypt.core.tags import find_pair, update_tag
 from paycrypt.core.values import Tag
+
+from ..conftest import wait_until
 
 XLM = 10_000_000
 S = PaymentStatus
@@ -221,17 +221,10 @@ def test_a_payment_follows_a_tag_moved_by_another_process(bank):
     assert paid.payment.destination_account == first.public_key
     cache, bob = bank.engine.tags, Tag("bob")
     if isinstance(cache, ListeningTagCache):  # PostgreSQL: payments now find bob in memory
-        _until(lambda: find_pair(Tag("alice"), bob, uow=bank.engine.uow_factory().reading(), cache=cache)
+        wait_until(lambda: find_pair(Tag("alice"), bob, uow=bank.engine.uow_factory().reading(), cache=cache)
                and cache.get(bob) is not None)  # fmt: skip
     # Another process (the CLI, another API replica) points bob elsewhere: only its notice tells us.
     update_tag("bob", account=second.public_key, uow=bank.engine.uow_factory())
-    _until(lambda: cache.get(bob) is None)
+    wait_until(lambda: cache.get(bob) is None)
     moved = send_payment(bank.engine, SendPayment("alice", "bob", "1"))
     assert moved.payment.destination_account == second.public_key
-
-
-def _until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)

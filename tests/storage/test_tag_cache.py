@@ -3,7 +3,6 @@ changes remembers nothing. PostgreSQL only (SQLite has no listeners and no cache
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -17,6 +16,8 @@ from paycrypt.core.settings import TagCacheMode
 from paycrypt.core.storage.tag_cache import ListeningTagCache, NoTagCache, tag_cache_for
 from paycrypt.core.tags import add_tag, find_pair, remove_tag, update_tag
 from paycrypt.core.values import Tag
+
+from ..conftest import wait_until
 
 ALICE, BOB = Tag("alice"), Tag("bob")
 
@@ -32,25 +33,18 @@ def pg_engine(engine):
 def cache(pg_engine) -> Iterator[ListeningTagCache]:
     cache = ListeningTagCache(pg_engine, retry_after=0.05)
     assert cache.ticket() is None and not cache.listening  # the first ticket starts the listener
-    _until(lambda: cache.listening)
+    wait_until(lambda: cache.listening)
     yield cache
     cache.close()
     assert not cache.listening and cache.ticket() is None
     cache.join()
 
 
-def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-
-
 def _heard(cache: ListeningTagCache, change: Callable[[], object]) -> None:
     """Makes a change and waits until the cache has its notice."""
     before = cache.ticket()
     change()
-    _until(lambda: cache.ticket() != before)
+    wait_until(lambda: cache.ticket() != before)
 
 
 def _add(cache: ListeningTagCache, uow_factory, name: str) -> str:
@@ -102,11 +96,11 @@ def test_a_change_by_another_process_is_seen_once_its_notice_arrives(cache, uow_
     _read(cache, uow_factory)
     moved = Keypair.random().public_key
     update_tag("alice", account=moved, uow=uow_factory())
-    _until(lambda: cache.get(ALICE) is None)
+    wait_until(lambda: cache.get(ALICE) is None)
     assert cache.get(BOB) is not None  # only the changed tag is forgotten
     assert _read(cache, uow_factory)[ALICE].account.account_id == moved
     remove_tag("bob", uow=uow_factory())
-    _until(lambda: cache.get(BOB) is None)
+    wait_until(lambda: cache.get(BOB) is None)
     assert set(_read(cache, uow_factory)) == {ALICE}
 
 
@@ -134,9 +128,9 @@ def test_without_its_listening_connection_it_remembers_nothing_until_it_is_back(
                 " AND datname = current_database()"
             )
         )
-    _until(lambda: not cache.listening or cache.get(ALICE) is None)
+    wait_until(lambda: not cache.listening or cache.get(ALICE) is None)
     assert cache.get(ALICE) is None  # notices may have been missed: everything is forgotten
-    _until(lambda: cache.listening)  # and it listens again
+    wait_until(lambda: cache.listening)  # and it listens again
     _read(cache, uow_factory)
     assert cache.get(ALICE) is not None
 
@@ -145,7 +139,7 @@ def test_memory_is_bounded(pg_engine, uow_factory):
     small = ListeningTagCache(pg_engine, max_entries=2)
     try:
         small.ticket()
-        _until(lambda: small.listening)
+        wait_until(lambda: small.listening)
         for name in ("alice", "bob", "carol"):
             _add(small, uow_factory, name)
         for name in ("alice", "bob", "carol"):
@@ -176,7 +170,7 @@ def test_a_remembered_tag_is_trusted_for_a_minute_at_most(pg_engine, uow_factory
     aging = ListeningTagCache(pg_engine, clock=lambda: now[0])
     try:
         aging.ticket()
-        _until(lambda: aging.listening)
+        wait_until(lambda: aging.listening)
         _add(aging, uow_factory, "alice")
         _read(aging, uow_factory)
         now[0] += 59.9
