@@ -105,10 +105,12 @@ def update_tag(
     memo_type: str | None = None,
     uow: UnitOfWork,
     actor: str = "system",
+    cache: TagCache | None = None,
 ) -> TagRecord:
     """Points ``tag`` at another account and/or memo; an omitted account keeps the current one.
 
-    The memo is replaced as given (none clears it); one unit of work, and the creation time is kept."""
+    The memo is replaced as given (none clears it); one unit of work, and the creation time is kept.
+    ``cache``: this process's tag cache, which forgets the tag at once (others hear of it by notice)."""
     name = Tag.parse(tag)
     address = AccountAddress.parse(account, field="account") if account is not None else None
     parsed_memo = Memo.parse(memo, memo_type)
@@ -133,12 +135,17 @@ def update_tag(
             details={"tag": name.value, "account": new_address.address, "was": current.account.address},
         )
         uow.commit()
+    if cache is not None:
+        cache.forget(name)
     log.debug("updated tag %s: %s", name, new_address)
     return record
 
 
-def remove_tag(tag: str, *, uow: UnitOfWork, actor: str = "system") -> TagRecord:
-    """Removes the tag. A signing key stays in the vault: the account may still hold funds."""
+def remove_tag(
+    tag: str, *, uow: UnitOfWork, actor: str = "system", cache: TagCache | None = None
+) -> TagRecord:
+    """Removes the tag. A signing key stays in the vault: the account may still hold funds.
+    ``cache`` as in :func:`update_tag`."""
     name = Tag.parse(tag)
     with uow:
         record = uow.tags.get(name)
@@ -148,5 +155,7 @@ def remove_tag(tag: str, *, uow: UnitOfWork, actor: str = "system") -> TagRecord
             actor=actor, action="tag.removed", details={"tag": name.value, "account": record.account.address}
         )
         uow.commit()
+    if cache is not None:
+        cache.forget(name)
     log.debug("removed tag %s (was %s)", name, record.account)
     return record

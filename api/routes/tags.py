@@ -82,14 +82,15 @@ def update_tag(
         memo_type=body.memo_type,
         uow=api.container.unit_of_work(),
         actor=_actor(principal),
+        cache=api.container.tag_cache,
     )
-    api.container.tag_cache.forget(record.tag)
     return _full(record)
 
 
 @router.delete("/{tag}", status_code=204, response_class=Response, responses=errors(*AUTH, 404))
 def delete_tag(tag: TagPath, principal: Annotated[Principal, Depends(admin)], api: Api) -> Response:
     """Remove a tag (scope tags:write); a signing key held for its account stays in the vault."""
-    removed = tag_services.remove_tag(tag, uow=api.container.unit_of_work(), actor=_actor(principal))
-    api.container.tag_cache.forget(removed.tag)
+    tag_services.remove_tag(
+        tag, uow=api.container.unit_of_work(), actor=_actor(principal), cache=api.container.tag_cache
+    )
     return Response(status_code=204)

@@ -33,6 +33,14 @@ from paycrypt.core.storage.tables import transactions
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 
 _DIALECT = postgresql.dialect()
+# The parameters every admission sends alike.
+_FIXED = {
+    "a_global_scope": GLOBAL_SCOPE,
+    "a_pause_key": PAUSE_KEY,
+    "a_received": PaymentStatus.RECEIVED.value,
+    "a_held": PaymentStatus.HELD.value,
+    "a_held_detail": json.dumps(HELD_DETAIL),
+}
 
 
 def admit_at_once(uow: UnitOfWork, limits: PaymentLimits, values: Mapping[str, Any]) -> Payment | None:
@@ -49,14 +57,10 @@ def admit_at_once(uow: UnitOfWork, limits: PaymentLimits, values: Mapping[str, A
             **row,
             "a_day": values["limit_day"],
             "a_tag_scope": tag_scope(values["source_tag"]),
-            "a_global_scope": GLOBAL_SCOPE,
             "a_tag_cap": limits.tag_daily_stroops,
             "a_tag_count": limits.tag_daily_count,
             "a_global_cap": limits.global_daily_stroops,
-            "a_pause_key": PAUSE_KEY,
-            "a_received": PaymentStatus.RECEIVED.value,
-            "a_held": PaymentStatus.HELD.value,
-            "a_held_detail": json.dumps(HELD_DETAIL),
+            **_FIXED,
         },
     ).one()
     stored, paused = found

@@ -181,3 +181,13 @@ def test_a_remembered_tag_is_trusted_for_a_minute_at_most(pg_engine, uow_factory
         assert aging.get(ALICE) is not None  # read again, trusted for another minute
     finally:
         aging.close()
+
+
+def test_the_tag_services_make_their_own_process_forget_a_changed_tag(cache, uow_factory):
+    _add(cache, uow_factory, "alice")
+    _read(cache, uow_factory)
+    update_tag("alice", account=Keypair.random().public_key, uow=uow_factory(), cache=cache)
+    assert cache.get(ALICE) is None  # at once, before any notice
+    _read(cache, uow_factory)
+    remove_tag("alice", uow=uow_factory(), cache=cache)
+    assert cache.get(ALICE) is None
