@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from paycrypt.core.settings import Settings
 from paycrypt.core.storage.async_reads import PostgresReader
-from paycrypt.core.storage.reads import RowReader, read_rows
+from paycrypt.core.storage.reads import ReadStatement, RowReader, read_rows
 
 
 class ThreadedReader:
@@ -23,8 +22,9 @@ class ThreadedReader:
 
     def __init__(self, engine: Engine):
         self._engine = engine
+        self.dialect = engine.dialect.name
 
-    async def fetch(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    async def fetch(self, statement: ReadStatement, parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         return await run_in_threadpool(read_rows, self._engine, statement, parameters)
 
     async def close(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic_core
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 
 class ShapedJSONResponse(JSONResponse):
@@ -21,3 +21,9 @@ class ShapedJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return pydantic_core.to_json(content)
+
+
+class RenderedJSONResponse(Response):
+    """A JSON document already rendered as bytes (a history page, written by the database), sent as it is."""
+
+    media_type = "application/json"

@@ -26,6 +26,7 @@ latency targets at 100 connections are throughput targets too (p50 under 50 ms n
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -54,7 +55,8 @@ from stellar_sdk import Keypair
 from bench.engine_bench import sandbox_process, throwaway_postgres
 from paycrypt.api.security import PAYMENTS_READ, TokenKeys, issue_token
 from paycrypt.core.bootstrap import bootstrap
-from paycrypt.core.payments.history import HistoryQuery, history_view_read
+from paycrypt.core.payments.history import HistoryQuery
+from paycrypt.core.payments.history_view import history_view_read
 from paycrypt.core.settings import load_settings
 from paycrypt.core.storage import schema
 from paycrypt.core.storage.reads import read_rows
@@ -189,22 +191,22 @@ def seed(engine: Engine, total: int) -> float:
 
 
 def explain_history(engine: Engine) -> None:
-    """EXPLAIN ANALYZE of the very statement the API sends for alice's first page (history_view_read; the
-    API compiles the same select for the same dialect), and a verdict: a sequential scan, or a sort fed
-    with more than a few pages of rows, means an index is missing."""
+    """EXPLAIN ANALYZE of the very statement the API sends for alice's first page (history_view_read for
+    PostgreSQL, run here through the engine), and a verdict: a sequential scan, or a sort fed with more
+    than a few pages of rows, means an index is missing."""
     seen: list[tuple[str, Any]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
         if "UNION ALL" in statement:
             seen.append((statement, parameters))
 
-    read = history_view_read(HistoryQuery(tag="alice", limit=PAGE))
+    read = history_view_read(HistoryQuery(tag="alice", limit=PAGE), engine.dialect.name)
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        page = read.page(read_rows(engine, read.statement, read.parameters))
+        page = json.loads(read.document(read_rows(engine, read.statement, read.parameters)))
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert len(page.payments) == PAGE and seen, "the history query was not seen"
+    assert len(page["payments"]) == PAGE and seen, "the history query was not seen"
     statement, parameters = seen[0]
     with engine.connect() as conn:
         alice = conn.execute(

@@ -11,22 +11,14 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from paycrypt.api.deps import Api, authorised
-from paycrypt.api.responses import ShapedJSONResponse
+from paycrypt.api.responses import RenderedJSONResponse
 from paycrypt.api.routes.common import AUTH, COMMON, errors
-from paycrypt.api.routes.payments import unscoped_key
 from paycrypt.api.schemas import HistoryOut
 from paycrypt.api.security import PAYMENTS_READ, PAYMENTS_WRITE, Principal
 from paycrypt.core.errors import ValidationError
 from paycrypt.core.payment_status import PaymentStatus
-from paycrypt.core.payments.history import (
-    MAX_PAGE,
-    HistoryQuery,
-    HistoryView,
-    all_pages,
-    history_csv,
-    history_view_read,
-    payment_history,
-)
+from paycrypt.core.payments.history import MAX_PAGE, HistoryQuery, all_pages, history_csv, payment_history
+from paycrypt.core.payments.history_view import history_view_read
 
 router = APIRouter(prefix="/api/transactions", tags=["history"], responses=errors(*COMMON))
 reader = authorised("read", PAYMENTS_READ, PAYMENTS_WRITE)
@@ -63,7 +55,7 @@ async def tag_history(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_\-=]+$")] = None,
     accept: Annotated[str | None, Header(max_length=1000)] = None,
-) -> ShapedJSONResponse | StreamingResponse:
+) -> RenderedJSONResponse | StreamingResponse:
     """Sent and received payments of a tag (scope payments:read)."""
     principal.check_tag(tag)
     query = HistoryQuery(
@@ -90,13 +82,5 @@ async def tag_history(
         return StreamingResponse(
             rows(), media_type=CSV_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
         )
-    read = history_view_read(query)
-    view = read.page(await api.reader.fetch(read.statement, read.parameters))
-    return _history_answer(view)
-
-
-def _history_answer(view: HistoryView) -> ShapedJSONResponse:
-    """The page in HistoryOut's shape: each payment's public view with the key as its client sent it."""
-    for payment in view.payments:
-        payment["idempotency_key"] = unscoped_key(payment["idempotency_key"])
-    return ShapedJSONResponse({"tag": view.tag, "payments": view.payments, "next_cursor": view.next_cursor})
+    read = history_view_read(query, api.reader.dialect)
+    return RenderedJSONResponse(read.document(await api.reader.fetch(read.statement, read.parameters)))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from paycrypt.api.security import PAYMENTS_READ, PAYMENTS_WRITE, Principal
 from paycrypt.core.errors import NotFoundError, ValidationError
 from paycrypt.core.payment_status import PaymentStatus
 from paycrypt.core.payments.accept import SendPayment, send_payment
+from paycrypt.core.payments.client_keys import scoped_key, unscoped_key
 from paycrypt.core.payments.cosign import add_detached_signature
 from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.quote import quote_payment
@@ -53,12 +52,6 @@ IdempotencyKey = Annotated[
         description="Sending again with the same key returns the same payment; another body is a 409",
     ),
 ]
-# Keys are kept per token subject, so two clients choosing the same key never meet.
-_SCOPED_KEY = re.compile(r"^api:[0-9a-f]{12}:")
-
-
-def _scoped_key(principal: Principal, key: str) -> str:
-    return f"api:{hashlib.sha256(principal.subject.encode()).hexdigest()[:12]}:{key}"
 
 
 @contextmanager
@@ -69,11 +62,6 @@ def _fields_named_as_in_the_request() -> Iterator[None]:
     except ValidationError as err:
         err.field = {"destination": "to", "tag": "from"}.get(err.field or "", err.field)
         raise
-
-
-def unscoped_key(idempotency_key: str) -> str:
-    """The Idempotency-Key as its client sent it (without the per-client scope it is stored with)."""
-    return _SCOPED_KEY.sub("", idempotency_key)
 
 
 def payment_out(payment: Payment) -> PaymentOut:
@@ -142,7 +130,7 @@ def send(
         asset=body.asset,
         memo=body.memo,
         memo_type=body.memo_type,
-        idempotency_key=_scoped_key(principal, idempotency_key),
+        idempotency_key=scoped_key(principal.subject, idempotency_key),  # per client
     )
     with _fields_named_as_in_the_request():
         accepted = send_payment(api.container.payments, command)

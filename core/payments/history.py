@@ -8,12 +8,12 @@ import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, select, tuple_, union_all
+from sqlalchemy import Column, ColumnElement, Integer, Select, bindparam, select, tuple_, union_all
 
 from paycrypt.core.errors import ValidationError
 from paycrypt.core.payment_status import PaymentStatus
@@ -21,7 +21,7 @@ from paycrypt.core.payments.model import Payment
 from paycrypt.core.payments.repository import to_payment
 from paycrypt.core.storage.tables import transactions as t
 from paycrypt.core.storage.unit_of_work import UnitOfWork
-from paycrypt.core.values import Tag, format_stroops
+from paycrypt.core.values import Tag
 
 MAX_PAGE = 200
 _PAYMENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
@@ -51,19 +51,10 @@ class HistoryPage:
         return "sent" if payment.source_tag == self.tag else "received"
 
 
-@dataclass(frozen=True)
-class HistoryView:
-    """One page as a client sees it: each payment's public view (as Payment.to_dict), newest first."""
-
-    tag: str
-    payments: list[dict[str, Any]]
-    next_cursor: str | None
-
-
 def payment_history(uow_factory: Callable[[], UnitOfWork], query: HistoryQuery) -> HistoryPage:
     """Newest first. Each side (sent, received) reads its own index, then the two are merged."""
-    tag = _checked(query)
-    statement, parameters = _page_statement(False, *_shape(query)), _parameters(tag, query)
+    tag = checked_tag(query)
+    statement, parameters = page_statement(tuple(t.c), *shape(query)), page_parameters(tag, query)
     with uow_factory() as uow:
         rows = uow.connection.execute(statement, parameters).all()
     payments = [to_payment(row._mapping) for row in rows]
@@ -71,58 +62,21 @@ def payment_history(uow_factory: Callable[[], UnitOfWork], query: HistoryQuery) 
     return HistoryPage(tag=tag, payments=payments[: query.limit], next_cursor=next_cursor)
 
 
-@dataclass(frozen=True)
-class ViewRead:
-    """One page of the public view as a single statement, for a RowReader: run ``statement`` with
-    ``parameters``, then give the rows to `page`."""
-
-    tag: str
-    limit: int
-    statement: Select[Any]
-    parameters: dict[str, Any]
-
-    def page(self, rows: Sequence[Sequence[Any]]) -> HistoryView:
-        next_cursor = None
-        if len(rows) > self.limit:
-            last = rows[self.limit - 1]
-            next_cursor = _encode_cursor(last[_CREATED_AT], last[_ID])
-        payments = [_public_view(row) for row in rows[: self.limit]]
-        return HistoryView(tag=self.tag, payments=payments, next_cursor=next_cursor)
-
-
-def history_view_read(query: HistoryQuery) -> ViewRead:
-    """The same page as payment_history, by one statement that reads only the columns the public view
-    shows (never the envelope), so that it can run outside a transaction."""
-    tag = _checked(query)
-    statement = _page_statement(True, *_shape(query))
-    return ViewRead(tag=tag, limit=query.limit, statement=statement, parameters=_parameters(tag, query))
-
-
-def _checked(query: HistoryQuery) -> str:
+def checked_tag(query: HistoryQuery) -> str:
+    """The query's tag, normalised; the tag and the page size checked."""
     tag = Tag.parse(query.tag).value
     if not 1 <= query.limit <= MAX_PAGE:
         raise ValidationError(f"limit must be between 1 and {MAX_PAGE}", code="limit_invalid", field="limit")
     return tag
 
 
-# What the public view shows (see _public_view), in its order.
-_VIEW_NAMES: Final = (
-    "id", "idempotency_key", "status", "operation", "source_tag", "source_account", "destination",
-    "destination_tag", "destination_account", "asset_code", "asset_issuer", "amount_stroops",
-    "memo_type", "memo", "fee_stroops", "tx_hash", "ledger", "result_codes", "error_code",
-    "error_message", "created_at", "updated_at", "submitted_at", "completed_at",
-)  # fmt: skip
-_VIEW_COLUMNS: Final = tuple(t.c[name] for name in _VIEW_NAMES)
-_ID: Final = _VIEW_NAMES.index("id")
-_CREATED_AT: Final = _VIEW_NAMES.index("created_at")
-
-
-def _shape(query: HistoryQuery) -> tuple[bool, bool, bool, bool]:
+def shape(query: HistoryQuery) -> tuple[bool, bool, bool, bool]:
     """Which filters the query uses: one statement is built for each combination."""
     return bool(query.statuses), query.since is not None, query.until is not None, query.cursor is not None
 
 
-def _parameters(tag: str, query: HistoryQuery) -> dict[str, Any]:
+def page_parameters(tag: str, query: HistoryQuery) -> dict[str, Any]:
+    """The values of page_statement's parameters for this query: ``fetch`` is one more than a page."""
     values: dict[str, Any] = {"tag": tag, "fetch": query.limit + 1}
     if query.statuses:
         values["statuses"] = [s.value for s in query.statuses]
@@ -136,8 +90,11 @@ def _parameters(tag: str, query: HistoryQuery) -> dict[str, Any]:
 
 
 @functools.cache
-def _page_statement(view: bool, statuses: bool, since: bool, until: bool, cursor: bool) -> Select[Any]:
-    """One page plus one row (to know whether another page follows), newest first, by (created_at, id).
+def page_statement(
+    columns: tuple[Column[Any], ...], statuses: bool, since: bool, until: bool, cursor: bool
+) -> Select[Any]:
+    """``columns`` of one page plus one row (to know whether another page follows), newest first, by
+    (created_at, id); ``columns`` must include those two.
 
     Each side (sent, received) reads its own index newest first and stops after a page; the two are
     merged and cut to a page. Built once for each shape, with every value a parameter: building it costs
@@ -154,7 +111,6 @@ def _page_statement(view: bool, statuses: bool, since: bool, until: bool, cursor
         after = tuple_(bindparam("cursor_at", type_=at.type), bindparam("cursor_id", type_=t.c.id.type))
         conditions.append(tuple_(at, t.c.id) < after)
     fetch = bindparam("fetch", type_=Integer)
-    columns = _VIEW_COLUMNS if view else tuple(t.c)
     sides = [
         select(*columns)
         .where(column == bindparam("tag", type_=column.type), *conditions)
@@ -166,45 +122,11 @@ def _page_statement(view: bool, statuses: bool, since: bool, until: bool, cursor
     return select(merged).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(fetch)
 
 
-def _public_view(row: Sequence[Any]) -> dict[str, Any]:
-    """Payment.to_dict of the payment in ``row``, built from the row itself."""
-    (
-        payment_id, idempotency_key, status, operation, source_tag, source_account, destination,
-        destination_tag, destination_account, asset_code, asset_issuer, amount_stroops, memo_type, memo,
-        fee_stroops, tx_hash, ledger, result_codes, error_code, error_message, created_at, updated_at,
-        submitted_at, completed_at,
-    ) = row  # fmt: skip
-    return {
-        "id": payment_id,
-        "idempotency_key": idempotency_key,
-        "status": status,
-        "operation": operation,
-        "from": source_tag,
-        "source_account": source_account,
-        "to": destination,
-        "destination_tag": destination_tag,
-        "destination_account": destination_account,
-        "asset": f"{asset_code}:{asset_issuer}" if asset_code else "native",
-        "amount": format_stroops(amount_stroops),
-        "memo_type": memo_type or None,
-        "memo": memo if memo_type else None,
-        "fee": format_stroops(fee_stroops) if fee_stroops is not None else None,
-        "hash": tx_hash,
-        "ledger": ledger,
-        "result_codes": result_codes,
-        "error": {"code": error_code, "message": error_message} if error_code else None,
-        "created_at": created_at.isoformat(),
-        "updated_at": updated_at.isoformat(),
-        "submitted_at": submitted_at.isoformat() if submitted_at else None,
-        "completed_at": completed_at.isoformat() if completed_at else None,
-    }
-
-
 def _cursor(payment: Payment) -> str:
-    return _encode_cursor(payment.created_at, payment.id)
+    return encode_cursor(payment.created_at, payment.id)
 
 
-def _encode_cursor(created_at: datetime, payment_id: str) -> str:
+def encode_cursor(created_at: datetime, payment_id: str) -> str:
     raw = json.dumps([created_at.isoformat(), payment_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -259,10 +181,7 @@ def all_pages(uow_factory: Callable[[], UnitOfWork], query: HistoryQuery) -> Ite
 __all__ = [
     "HistoryPage",
     "HistoryQuery",
-    "HistoryView",
-    "ViewRead",
     "all_pages",
     "history_csv",
-    "history_view_read",
     "payment_history",
 ]

@@ -15,25 +15,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Select
+from sqlalchemy import Select, TextClause
 from sqlalchemy.engine import Engine
 
 from paycrypt.core.storage.unit_of_work import UnitOfWork
 
+# A SELECT built with SQLAlchemy, or written out for one database (text()).
+ReadStatement = Select[Any] | TextClause
+
 
 class RowReader(Protocol):
     """Runs one SELECT outside any transaction and returns its rows, each a sequence of the selected
-    columns in order, converted as the table's column types say (times as aware UTC datetimes)."""
+    columns in order, converted as the table's column types say (times as aware UTC datetimes).
+    ``dialect`` names the database's SQL (SQLAlchemy's dialect name), for statements written for one."""
+
+    dialect: str
 
     async def fetch(
-        self, statement: Select[Any], parameters: Mapping[str, Any]
+        self, statement: ReadStatement, parameters: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]: ...
 
     async def close(self) -> None: ...
 
 
 def read_rows(
-    engine: Engine, statement: Select[Any], parameters: Mapping[str, Any]
+    engine: Engine, statement: ReadStatement, parameters: Mapping[str, Any]
 ) -> Sequence[Sequence[Any]]:
     """The rows of one SELECT, read in a read-only unit of work (autocommit on PostgreSQL)."""
     with UnitOfWork(engine, read_only=True) as uow:

@@ -4,6 +4,7 @@ read_rows) and, on PostgreSQL, through the async pool the API reads with (Postgr
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ from stellar_sdk import Keypair
 
 from paycrypt.core.errors import StorageError
 from paycrypt.core.payment_status import PaymentStatus
-from paycrypt.core.payments.history import HistoryQuery, history_view_read
+from paycrypt.core.payments.history import HistoryQuery
+from paycrypt.core.payments.history_view import history_view_read
 from paycrypt.core.storage import database
 from paycrypt.core.storage.async_reads import PostgresReader
 from paycrypt.core.storage.database import READ_ONLY, make_engine
@@ -107,7 +109,7 @@ def test_the_async_reader_reads_what_the_engine_reads(engine, uow_factory):
         uow.connection.execute(insert(transactions), _payments(7))
         uow.commit()
     query = HistoryQuery(tag="alice", statuses=(PaymentStatus.FAILED,), limit=2)
-    read = history_view_read(query)  # statuses: an "expanding" parameter
+    read = history_view_read(query, "postgresql")  # statuses: an array parameter
     reads = [tag_lookup(Tag("alice")), (read.statement, read.parameters)]
 
     async def fetch_all() -> list[list[tuple[object, ...]]]:
@@ -120,10 +122,11 @@ def test_the_async_reader_reads_what_the_engine_reads(engine, uow_factory):
     by_reader = asyncio.run(fetch_all())
     assert by_reader == [[tuple(row) for row in read_rows(engine, *one)] for one in reads]
     tag_row, history_rows = by_reader
-    assert len(tag_row) == 1 and len(history_rows) == 3  # a page of 2 and the row that says "more"
-    page = read.page(history_rows)
-    assert [p["status"] for p in page.payments] == ["failed", "failed"] and page.next_cursor
-    assert page.payments[0]["result_codes"] == {"transaction": "tx_failed"}
+    assert len(tag_row) == 1 and len(history_rows) == 1  # the page, written by the database
+    assert history_rows[0][1] == 3  # a page of 2 and the row that says "more"
+    page = json.loads(read.document(history_rows))
+    assert [p["status"] for p in page["payments"]] == ["failed", "failed"] and page["next_cursor"]
+    assert page["payments"][0]["result_codes"] == {"transaction": "tx_failed"}
     times = [value for row in history_rows for value in row if isinstance(value, datetime)]
     assert times and all(value.tzinfo is UTC for value in times)  # the session speaks UTC
 
