@@ -1,8 +1,8 @@
 """Rate limits per client IP and per token, by route group, on the `limits` library's moving window.
 
 Counters live in Redis when REDIS_URL is set (every API replica and worker process shares them), in
-memory otherwise. When Redis cannot be reached the limits still hold, per process, from memory: a
-Redis outage slows nobody down and lets no flood through unchecked.
+memory otherwise (ratelimit_memory.py). When Redis cannot be reached the limits still hold, per process,
+from memory: a Redis outage slows nobody down and lets no flood through unchecked.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
 from paycrypt.api.errors import RateLimited
+from paycrypt.api.ratelimit_memory import LoopMemoryStorage
 from paycrypt.core.api_settings import ApiSettings
 from paycrypt.core.secrets import Secret
 
@@ -57,7 +58,7 @@ class RateState:
 class ApiRateLimiter:
     def __init__(self, settings: ApiSettings, redis_url: Secret | None, *, key_prefix: str = KEY_PREFIX):
         self._settings = settings
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MovingWindowRateLimiter(LoopMemoryStorage())
         self._shared: MovingWindowRateLimiter | None = None
         if redis_url is not None:
             url = redis_url.reveal()
