@@ -2,12 +2,14 @@
 
 `limits`' own MemoryStorage starts a thread every 10 ms, as long as requests come, to expire old entries,
 and its moving window inserts each new entry at the front of a list. In the API's event loop that thread
-takes the interpreter lock from the requests in flight: with it, the limiter cost the tag lookup about a
-sixth of its CPU, and a history page more (`python -m bench api`). This storage keeps the same moving
-window with nothing running in the background: each key's entries are a deque in time order, old ones
-dropped when the key is next used, and keys nobody used for a window are swept now and then by the
-calls themselves. It is a `limits` storage like any other (`MovingWindowRateLimiter(LoopMemoryStorage())`)
-and safe to use from several threads (the API falls back to it from worker threads when Redis fails).
+takes the interpreter lock from the requests in flight: replacing it cut the tag lookup's CPU per
+request from 0.35 to 0.28 ms and raised its throughput by about a third (`python -m bench api`).
+
+This storage keeps the same moving window with nothing running in the background: each key's entries
+are a deque in time order, old ones dropped when the key is next used, and keys nobody used for a window
+are swept now and then by the calls themselves. It is a `limits` storage like any other
+(`MovingWindowRateLimiter(LoopMemoryStorage())`) and safe to use from several threads (the API falls
+back to it from worker threads when Redis fails).
 """
 
 from __future__ import annotations
