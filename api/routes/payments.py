@@ -130,7 +130,7 @@ def send(
         asset=body.asset,
         memo=body.memo,
         memo_type=body.memo_type,
-        idempotency_key=scoped_key(principal.subject, idempotency_key),  # per client
+        idempotency_key=scoped_key(principal.subject, idempotency_key),
     )
     with _fields_named_as_in_the_request():
         accepted = send_payment(api.container.payments, command)

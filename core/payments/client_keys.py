@@ -2,7 +2,8 @@
 
 Two clients choosing the same Idempotency-Key must never meet, so the API stores a key with a scope of
 its client in front (``api:`` and 12 hex digits of the token subject's SHA-256). Keys from the CLI or
-made up by the engine carry no scope. Every view of a payment shows the key without its scope.
+made up by the engine carry no scope. What the API answers shows the key without its scope (its
+payment answers and history pages); the operators' CLI shows keys as stored.
 """
 
 from __future__ import annotations
